@@ -1,0 +1,70 @@
+"""The ``spec-nn`` command: list | grade | grade-class | conformance | bench.
+
+Each subcommand's options live with the module that implements it (``add_arguments(parser)`` and
+``run(args) -> exit code``); this file only wires them, so the CLI stays a thin driver.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+# subcommand -> (module, help)
+SUBCOMMANDS = {
+    "list": ("spec_nn.cli", "every component with kind, properties and conventions"),
+    "grade": ("spec_nn.grading", "grade one student submission (book, cs231n or manifest style)"),
+    "grade-class": ("spec_nn.classroom", "grade every submission under a directory, in parallel, resumable"),
+    "conformance": ("spec_nn.conformance_report", "run every property and scenario; write JSON and HTML"),
+    "bench": ("spec_nn.bench", "benchmark: examples/s per component, harness overhead, FD evaluations"),
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:  # for "list"
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def run(args) -> int:  # "list"
+    from .registry import COMPONENTS
+    comps = [c.to_json() for c in COMPONENTS.values()]
+    if args.json:
+        print(json.dumps({"components": comps}, indent=2))
+        return 0
+    for c in comps:
+        conv = ", ".join(f"{k}={v['default']}" for k, v in c["conventions"].items())
+        print(f"{c['name']:<22} {c['kind']:<12} {len(c['properties']):>2} properties"
+              + (f"  [{conv}]" if conv else ""))
+        for p in c["properties"]:
+            print(f"    {c['name']}::{p}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spec-nn", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=help_, description=help_)
+        try:
+            mod = importlib.import_module(module)
+        except ImportError as e:  # a part still being built must not break the others
+            p.set_defaults(_unavailable=f"{name} is unavailable: {e}")
+            continue
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "_unavailable", None):
+        print(f"spec-nn: {args._unavailable}", file=sys.stderr)
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("spec-nn: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

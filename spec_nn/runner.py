@@ -1,0 +1,163 @@
+"""The one driver core: run one ``component::property`` against one implementation under Hypothesis
+and turn the outcome into a :class:`Verdict`.  pytest, the grader and the conformance runner are thin
+layers over :func:`check_property`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import given, seed as hseed
+
+from .checks import Context, get_check
+from .errors import ImplError, SpecViolation
+from .profiles import settings_for
+from .record import Case, Component
+
+# Comparing the reference with itself is a check that cannot fail: on the reference backend these
+# properties are "n/a" (the torch backend and submissions are compared with it instead).
+SELF_COMPARISONS = ("forward_matches_reference", "backward_matches_reference")
+
+
+@dataclass
+class Verdict:
+    component: str
+    property: str
+    backend: str
+    dtype: str
+    status: str  # pass | fail | error | skip | n/a
+    message: str = ""
+    example: Any = None
+    repro: str = ""
+    variant: dict | None = None
+    stats: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+    examples: int = 0
+    seconds: float = 0.0
+    expected: Any = None
+    actual: Any = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.component}::{self.property}"
+
+    def to_json(self) -> dict:
+        def small(a):
+            if a is None:
+                return None
+            a = np.asarray(a)
+            return a.tolist() if a.size <= 64 else f"<{a.dtype} array {a.shape}>"
+        return {"id": self.id, "component": self.component, "property": self.property,
+                "backend": self.backend, "dtype": self.dtype, "status": self.status,
+                "message": self.message, "example": repr(self.example) if self.example is not None else None,
+                "repro": self.repro, "variant": self.variant, "stats": {k: str(v) for k, v in self.stats.items()},
+                "info": self.info, "examples": self.examples, "seconds": round(self.seconds, 4),
+                "expected": small(self.expected), "actual": small(self.actual)}
+
+
+def strategy_for(component: Component, prop: str, dtype):
+    smooth = prop == "backward_matches_finite_differences"
+    specific = component.specific(prop)
+    factory = specific.cases if specific is not None and specific.cases is not None else component.cases
+    return factory(dtype=np.dtype(dtype), smooth=smooth)
+
+
+def applicable(component: Component, prop: str, backend: str) -> bool:
+    return not (backend == "reference" and prop in SELF_COMPARISONS)
+
+
+def _merge_variants(infos: list[dict], component: Component) -> dict | None:
+    """The named variant each convention matched: a non-default one wins if any example needed it."""
+    seen: dict = {}
+    for info in infos:
+        for k, v in (info.get("variant") or {}).items():
+            if v != component.default_variants.get(k) or k not in seen:
+                seen[k] = v
+    return seen or None
+
+
+def check_property(component: Component, prop: str, impl, *, dtype="float64", profile: str | None = None,
+                   accept: dict | None = None, seed: int = 0, max_examples: int | None = None) -> Verdict:
+    """Run ``component::prop`` on ``impl`` for Hypothesis-drawn cases; never raises for the
+    implementation's faults (they become the verdict)."""
+    dt = np.dtype(dtype).name
+    verdict = Verdict(component.name, prop, getattr(impl, "backend", "impl"), dt, "pass")
+    if not applicable(component, prop, verdict.backend):
+        verdict.status, verdict.message = "n/a", "the reference is the definition this property compares with"
+        return verdict
+    check = get_check(component, prop)
+    ctx = Context(accept=dict(accept or {}))
+    infos: list[dict] = []
+    fatal: list = []
+    over = {"max_examples": max_examples} if max_examples else {}
+    t0 = time.perf_counter()
+
+    @hseed(seed)
+    @settings_for(profile, **over)
+    @given(strategy_for(component, prop, dt))
+    def run(case: Case):
+        if fatal:  # the worker is gone: do not wait for a timeout on every remaining example
+            return
+        try:
+            info = check(component, impl, case, ctx)
+        except SpecViolation as e:
+            e.component, e.property, e.example = component.name, prop, case
+            raise
+        except ImplError as e:
+            e.example = case
+            if e.fatal:
+                fatal.append(e)
+                return
+            raise
+        except Exception as e:  # noqa: BLE001 - an implementation fault surfacing in our comparison code
+            err = ImplError(f"{type(e).__name__}: {e}", kind="raised")
+            err.example = case
+            raise err from e
+        infos.append(info or {})
+
+    try:
+        run()
+        if fatal:
+            e = fatal[0]
+            verdict.status, verdict.message = "error", f"{e.kind}: {e.reason}"
+            verdict.example = getattr(e, "example", None)
+            verdict.info = {"kind": e.kind, "detail": e.detail}
+    except SpecViolation as e:
+        verdict.status, verdict.message, verdict.stats = "fail", e.message, e.stats
+        verdict.example, verdict.variant = e.example, e.variant
+        verdict.expected, verdict.actual = e.expected, e.actual
+    except ImplError as e:
+        verdict.status, verdict.message = "error", f"{e.kind}: {e.reason}"
+        verdict.example = getattr(e, "example", None)
+        verdict.info = {"kind": e.kind, "detail": e.detail}
+    verdict.seconds = time.perf_counter() - t0
+    verdict.examples = len(infos)
+    if verdict.status == "pass":
+        verdict.variant = _merge_variants(infos, component)
+        notes = sorted({i["note"] for i in infos if "note" in i})
+        if notes:
+            verdict.info["notes"] = notes
+        if ctx.counters["fd_checks"]:
+            verdict.info["fd_evals_per_check"] = ctx.counters["fd_evals"] / ctx.counters["fd_checks"]
+    elif verdict.example is not None:
+        try:
+            verdict.repro = impl.repro(prop, verdict.example)
+        except Exception:  # noqa: BLE001 - a repro snippet is a courtesy, never a reason to lose a verdict
+            verdict.repro = ""
+    return verdict
+
+
+def check_case(component, prop: str, impl, case: Case, accept: dict | None = None) -> dict:
+    """Run one check on one explicit case (what reproduction snippets call); raises SpecViolation."""
+    from .impl import make_impl
+    from .registry import get
+    comp = get(component) if isinstance(component, str) else component
+    if isinstance(impl, str):
+        impl = make_impl(comp, impl)
+    try:
+        return get_check(comp, prop)(comp, impl, case, Context(accept=dict(accept or {}))) or {}
+    except SpecViolation as e:
+        e.component, e.property, e.example = comp.name, prop, case
+        raise

@@ -1,0 +1,1 @@
+"""The records: one module per family, each exporting ``COMPONENTS`` (a list of Component)."""

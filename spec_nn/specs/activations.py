@@ -1,0 +1,189 @@
+"""Records for the activations: identity, step, sigmoid, tanh, relu, leaky_relu, elu, softmax, log_softmax."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..checks import call_backward, call_forward
+from ..errors import SpecViolation
+from ..record import Case, Component, Convention, Property
+from ..reference import activations as ref
+from ..strategies import EXTREMES, shapes, values
+from ..tolerance import assert_close, least_precise, tolerance
+
+SLOPE, ALPHA = 0.01, 1.0
+
+
+def x_cases(*, specials=(0.0,), kinks=(0.0,), min_dims=1, max_dims=3, scale=2.0):
+    """Strategy factory: Case(x) with kinks and +-1000 among the specials; smooth keeps |x - kink| >= gap."""
+    def cases(*, dtype=np.float64, smooth=False):
+        return values(shapes(min_dims=min_dims, max_dims=max_dims, max_side=4), dtype=dtype, scale=scale,
+                      specials=tuple(specials) + EXTREMES, smooth=smooth, kinks=kinks).map(lambda x: Case({"x": x}))
+    return cases
+
+
+def zero_cases(*, dtype=np.float64, smooth=False):
+    """x with at least one exact zero (the kink)."""
+    @st.composite
+    def build(draw):
+        x = draw(values(shapes(min_dims=1, max_dims=2, max_side=4), dtype=dtype, specials=(0.0,)))
+        x.reshape(-1)[draw(st.integers(0, x.size - 1))] = 0
+        return Case({"x": x})
+    return build()
+
+
+def elementwise(name, fwd, bwd, torch_fn, doc, *, kinks=(0.0,), conventions=(), properties=(), **kw):
+    """A record for y = f(x) elementwise: forward fwd(x, v), backward bwd(dout, x, v)."""
+    return Component(
+        name=name, kind="activation", doc=doc,
+        forward=lambda c, v: fwd(c["x"], v),
+        backward=lambda c, dout, v: {"x": bwd(dout, c["x"], v)},
+        torch=lambda t, c, v: torch_fn(t["x"]),
+        cases=x_cases(specials=kinks, kinks=kinks, **kw),
+        conventions=conventions, properties=properties)
+
+
+# -- specific properties --------------------------------------------------------------------------
+
+def relu_grad_at_zero(component, impl, case, ctx):
+    """ReLU'(0) is the accepted convention (0 by default): dx at x == 0 with dout = 1."""
+    x = case["x"]
+    dx = call_backward(impl, case.copy(), np.ones_like(x))["x"]
+    allowed = {"zero": 0.0, "one": 1.0, "half": 0.5}
+    conv = component.convention("grad_at_zero")
+    accepted = ctx.accept.get("grad_at_zero", conv.accepted)
+    zeros = np.argwhere(x == 0)
+    if np.shape(dx) != x.shape:
+        raise SpecViolation(f"dx.shape={np.shape(dx)}, but should be {x.shape} [relu_backward at {case!r}]")
+    for name in accepted:
+        if np.all(dx[x == 0] == allowed[name]):
+            return {"variant": {"grad_at_zero": name}}
+    i = tuple(zeros[0])
+    bad = [tuple(z) for z in zeros if dx[tuple(z)] != allowed[accepted[0]]]
+    i = bad[0] if bad else i
+    got = float(dx[i])
+    named = [n for n, val in allowed.items() if got == val and n not in accepted]
+    extra = f" (variant grad_at_zero={named[0]}, which is not accepted)" if named else ""
+    raise SpecViolation(f"dx{list(i)}={got}, but should be {allowed[accepted[0]]} [relu_backward at x=0]{extra}",
+                        stats={"zeros": len(zeros)})
+
+
+def sigmoid_derivative_at_most_quarter(component, impl, case, ctx):
+    """sigmoid'(x) = y(1 - y) <= 0.25 for every x (seed 003: why deep sigmoid nets vanish)."""
+    x = case["x"]
+    d = call_backward(impl, case.copy(), np.ones_like(x))["x"].astype(np.float64)
+    rtol, atol = tolerance(component, least_precise(x.dtype), "backward")
+    if np.any(d > 0.25 + atol) or np.any(d < -atol):
+        i = tuple(np.argwhere((d > 0.25 + atol) | (d < -atol))[0])
+        raise SpecViolation(f"dx{list(i)}={d[i]}, but should lie in [0, 0.25] [sigmoid_backward at x={x[i]}]")
+    return {}
+
+
+def tanh_is_rescaled_sigmoid(component, impl, case, ctx):
+    """tanh(x) = 2 sigmoid(2x) - 1 (seed 003)."""
+    x = case["x"]
+    y = call_forward(impl, case.copy())["out"]
+    expected = 2 * ref.sigmoid(2 * x.astype(np.float64)) - 1
+    rtol, atol = tolerance(component, least_precise(x.dtype, y.dtype), "forward")
+    assert_close(y, expected, rtol=rtol, atol=atol, name="tanh(x)", where="should equal 2*sigmoid(2x) - 1")
+    return {}
+
+
+def softmax_rows_sum_to_one(component, impl, case, ctx):
+    """Each row of softmax(x) sums to 1 and lies in [0, 1], even for logits of +-1000."""
+    y = call_forward(impl, case.copy())["out"].astype(np.float64)
+    rtol, atol = tolerance(component, least_precise(case.dtype), "forward")
+    if not np.isfinite(y).all():
+        i = tuple(np.argwhere(~np.isfinite(y))[0])
+        raise SpecViolation(f"out{list(i)}={y[i]}, but should be finite [softmax_forward at {case!r}]")
+    if (y < -atol).any() or (y > 1 + atol).any():
+        i = tuple(np.argwhere((y < -atol) | (y > 1 + atol))[0])
+        raise SpecViolation(f"out{list(i)}={y[i]}, but should lie in [0, 1] [softmax_forward at {case!r}]")
+    assert_close(y.sum(axis=-1), np.ones(y.shape[:-1]), rtol=0, atol=max(atol, 10 * rtol) * y.shape[-1] ** 0.5,
+                 name="out.sum(axis=-1)", where="softmax rows must sum to 1")
+    return {}
+
+
+def softmax_shift_invariant(component, impl, case, ctx):
+    """softmax(x + c) = softmax(x) for a constant c per row."""
+    x = case["x"]
+    c = np.round(np.random.default_rng(11).uniform(-50, 50, size=x.shape[:-1] + (1,)))
+    y1 = call_forward(impl, case.copy())["out"]
+    y2 = call_forward(impl, Case({"x": (x + c).astype(x.dtype)}))["out"]
+    rtol, atol = tolerance(component, least_precise(x.dtype, np.asarray(y1).dtype), "forward")
+    assert_close(y2, y1, rtol=rtol * 10, atol=atol * 10, name="softmax(x + c)",
+                 where=f"should equal softmax(x) for c={c.reshape(-1)[:4].tolist()} per row")
+    return {}
+
+
+# -- records --------------------------------------------------------------------------------------
+
+def _torch():
+    import torch
+    import torch.nn.functional as F
+    return torch, F
+
+
+GRAD_AT_ZERO = Convention("grad_at_zero", "zero", {
+    "zero": "ReLU'(0) = 0: mask x > 0 (PyTorch, the book's x <= 0 mask, CS231n)",
+    "one": "ReLU'(0) = 1: mask x >= 0",
+    "half": "ReLU'(0) = 0.5: midpoint of the subdifferential"})
+AT_ZERO = {"zero": 0.0, "one": 1.0, "half": 0.5}
+
+
+COMPONENTS = [
+    elementwise("identity", lambda x, v: ref.identity(x), lambda d, x, v: ref.identity_backward(d, x),
+                lambda x: x * 1, "y = x", kinks=()),
+    Component(
+        name="step", kind="activation", doc="y = 1[x > 0]; derivative 0 (not useful for gradient descent, seed 000)",
+        forward=lambda c, v: ref.step(c["x"], AT_ZERO[v["value_at_zero"]]),
+        backward=lambda c, d, v: {"x": ref.step_backward(d, c["x"])},
+        torch=lambda t, c, v: (t["x"] > 0).to(t["x"].dtype) + 0 * t["x"] if v["value_at_zero"] == "zero"
+        else (t["x"] >= 0).to(t["x"].dtype) + 0 * t["x"],
+        cases=x_cases(), conventions=(Convention("value_at_zero", "zero", {
+            "zero": "step(0) = 0: x > 0 (the book's step_function)",
+            "one": "step(0) = 1: x >= 0 (Heaviside with H(0) = 1)"}, accepted=("zero", "one")),)),
+    elementwise("sigmoid", lambda x, v: ref.sigmoid(x), lambda d, x, v: ref.sigmoid_backward(d, x),
+                lambda x: _torch()[0].sigmoid(x), "y = 1 / (1 + exp(-x)); y' = y(1 - y) <= 0.25", kinks=(),
+                properties=(Property("derivative_at_most_quarter", sigmoid_derivative_at_most_quarter,
+                                     "sigmoid'(x) lies in [0, 0.25] (seed 003)"),)),
+    elementwise("tanh", lambda x, v: ref.tanh(x), lambda d, x, v: ref.tanh_backward(d, x),
+                lambda x: _torch()[0].tanh(x), "y = tanh(x) = 2 sigmoid(2x) - 1", kinks=(),
+                properties=(Property("equals_rescaled_sigmoid", tanh_is_rescaled_sigmoid,
+                                     "tanh(x) = 2 sigmoid(2x) - 1 (seed 003)"),)),
+    elementwise("relu", lambda x, v: ref.relu(x),
+                lambda d, x, v: ref.relu_backward(d, x, AT_ZERO[v["grad_at_zero"]]),
+                lambda x: _torch()[0].relu(x), "y = max(0, x); dx = dout * 1[x > 0] (ReLU'(0) = 0)",
+                conventions=(GRAD_AT_ZERO,),
+                properties=(Property("grad_at_zero", relu_grad_at_zero,
+                                     "ReLU'(0) follows the accepted convention (0 by default)", cases=zero_cases),)),
+    elementwise("leaky_relu", lambda x, v: ref.leaky_relu(x, SLOPE),
+                lambda d, x, v: ref.leaky_relu_backward(d, x, SLOPE, v["grad_at_zero"]),
+                lambda x: _torch()[1].leaky_relu(x, SLOPE),
+                f"y = x if x > 0 else {SLOPE} x; derivative at 0 is the left one ({SLOPE}), as in PyTorch",
+                conventions=(Convention("grad_at_zero", "left", {
+                    "left": f"derivative at 0 = slope ({SLOPE}), PyTorch", "right": "derivative at 0 = 1"}),)),
+    elementwise("elu", lambda x, v: ref.elu(x, ALPHA),
+                lambda d, x, v: ref.elu_backward(d, x, ALPHA, v["grad_at_zero"]),
+                lambda x: _torch()[1].elu(x, ALPHA),
+                f"y = x if x > 0 else alpha (exp(x) - 1), alpha = {ALPHA}; derivative at 0 is the left one (alpha)",
+                conventions=(Convention("grad_at_zero", "left", {
+                    "left": "derivative at 0 = alpha exp(0) = alpha, PyTorch", "right": "derivative at 0 = 1"},
+                    accepted=("left", "right")),)),
+    Component(
+        name="softmax", kind="activation", doc="y = exp(x - max x) / sum exp(x - max x) over the last axis",
+        forward=lambda c, v: ref.softmax(c["x"]),
+        backward=lambda c, d, v: {"x": ref.softmax_backward(d, c["x"])},
+        torch=lambda t, c, v: _torch()[0].softmax(t["x"], dim=-1),
+        cases=x_cases(specials=(0.0, 1000.0, -1000.0, 999.0), kinks=(), min_dims=2, max_dims=3),
+        properties=(Property("rows_sum_to_one", softmax_rows_sum_to_one,
+                             "rows sum to 1 and lie in [0, 1], also for logits of +-1000"),
+                    Property("shift_invariant", softmax_shift_invariant,
+                             "softmax(x + c) = softmax(x) for a constant per row"))),
+    Component(
+        name="log_softmax", kind="activation", doc="y = x - max x - log sum exp(x - max x) over the last axis",
+        forward=lambda c, v: ref.log_softmax(c["x"]),
+        backward=lambda c, d, v: {"x": ref.log_softmax_backward(d, c["x"])},
+        torch=lambda t, c, v: _torch()[0].log_softmax(t["x"], dim=-1),
+        cases=x_cases(specials=(0.0, 1000.0, -1000.0), kinks=(), min_dims=2, max_dims=3)),
+]

@@ -1,0 +1,2 @@
+"""Records: to be filled."""
+COMPONENTS = []

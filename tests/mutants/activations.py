@@ -1,0 +1,80 @@
+"""Broken and correct-but-different activations, as students and libraries write them."""
+import numpy as np
+
+from spec_nn.reference import activations as ref
+
+from . import Mutant
+
+
+def _relu_fwd(c):
+    return ref.relu(c["x"])
+
+
+MUTANTS = [
+    Mutant("relu", "mask_x_lt_0", _relu_fwd,
+           lambda c, d: {"x": d * (c["x"] >= 0)}, caught_by=("grad_at_zero", "backward_matches_reference"),
+           why="mask x < 0 zeroes only negatives: ReLU'(0) becomes 1"),
+    Mutant("relu", "mutates_input", lambda c: (np.maximum(c["x"], 0, out=c["x"]), c["x"])[1],
+           lambda c, d: {"x": d * (c["x"] > 0)}, caught_by=("does_not_mutate_inputs",),
+           why="np.maximum(x, 0, out=x) overwrites the caller's array"),
+    Mutant("relu", "returns_float64", lambda c: np.maximum(c["x"].astype(np.float64), 0),
+           lambda c, d: {"x": (d * (c["x"] > 0)).astype(np.float64)}, caught_by=("preserves_dtype",),
+           dtypes=("float32",), why="upcasts float32 input"),
+    Mutant("relu", "backward_ignores_dout", _relu_fwd, lambda c, d: {"x": (c["x"] > 0).astype(c["x"].dtype)},
+           caught_by=("backward_matches_reference", "backward_matches_finite_differences"),
+           why="returns the mask instead of dout * mask"),
+    Mutant("relu", "batch_max", lambda c: np.maximum(c["x"], 0) * (1 + 0 * c["x"].max() + 0.01 * (c["x"].shape[0] > 1) * c["x"][0].sum()),
+           lambda c, d: {"x": d * (c["x"] > 0)}, caught_by=("batch_rows_independent", "forward_matches_reference"),
+           why="leaks the first row into every row"),
+    Mutant("softmax", "no_max_shift", lambda c: np.exp(c["x"]) / np.exp(c["x"]).sum(-1, keepdims=True),
+           lambda c, d: {"x": ref.softmax_backward(d, c["x"])},
+           caught_by=("finite_outputs", "rows_sum_to_one"), why="exp(1000) overflows to inf, inf/inf = nan"),
+    Mutant("softmax", "normalises_whole_batch", lambda c: np.exp(c["x"] - c["x"].max()) / np.exp(c["x"] - c["x"].max()).sum(),
+           lambda c, d: {"x": ref.softmax_backward(d, c["x"])},
+           caught_by=("rows_sum_to_one", "batch_rows_independent"), why="sums over the whole array, not per row"),
+    Mutant("softmax", "shift_by_mean", lambda c: ref.softmax(c["x"]) if np.abs(c["x"]).max() < 50 else
+           np.exp(c["x"] - c["x"].mean(-1, keepdims=True)) / np.exp(c["x"] - c["x"].mean(-1, keepdims=True)).sum(-1, keepdims=True),
+           lambda c, d: {"x": ref.softmax_backward(d, c["x"])},
+           caught_by=("finite_outputs", "rows_sum_to_one", "forward_matches_reference"), why="mean shift still overflows"),
+    Mutant("sigmoid", "derivative_y", lambda c: ref.sigmoid(c["x"]), lambda c, d: {"x": d * ref.sigmoid(c["x"])},
+           caught_by=("derivative_at_most_quarter", "backward_matches_reference"), why="forgot the (1 - y) factor"),
+    Mutant("sigmoid", "overflow_exp", lambda c: 1 / (1 + np.exp(-c["x"].astype(np.float64))).astype(c["x"].dtype) if False else
+           (1 / (1 + np.exp(-c["x"]))),
+           lambda c, d: {"x": ref.sigmoid_backward(d, c["x"])}, caught_by=(),
+           why="naive 1/(1+exp(-x)) is correct (exp overflow gives 1/inf = 0): listed as correct below"),
+    Mutant("tanh", "tanh_as_sigmoid_2x", lambda c: ref.sigmoid(2 * c["x"]), lambda c, d: {"x": ref.tanh_backward(d, c["x"])},
+           caught_by=("equals_rescaled_sigmoid", "forward_matches_reference"), why="forgot 2s - 1"),
+    Mutant("leaky_relu", "right_derivative_at_0", lambda c: ref.leaky_relu(c["x"]),
+           lambda c, d: {"x": d * np.where(c["x"] >= 0, 1.0, 0.01)}, caught_by=("backward_matches_reference",),
+           why="derivative 1 at 0 (x >= 0): not the left derivative PyTorch uses"),
+    Mutant("elu", "alpha_sign", lambda c: np.where(c["x"] > 0, c["x"], -np.expm1(np.minimum(c["x"], 0))),
+           lambda c, d: {"x": ref.elu_backward(d, c["x"])}, caught_by=("forward_matches_reference",),
+           why="alpha * (1 - exp(x)) sign error"),
+    Mutant("step", "returns_bool", lambda c: c["x"] > 0, lambda c, d: {"x": np.zeros_like(c["x"])},
+           caught_by=("preserves_dtype",), why="returns a bool array (the book's first draft)"),
+    Mutant("log_softmax", "log_of_softmax", lambda c: np.log(ref.softmax(c["x"])),
+           lambda c, d: {"x": ref.log_softmax_backward(d, c["x"])}, caught_by=("finite_outputs",),
+           why="log(softmax) gives -inf for logits far below the max"),
+    Mutant("identity", "returns_input_itself_then_scales", lambda c: c["x"] * 1.0001,
+           lambda c, d: {"x": d}, caught_by=("forward_matches_reference",), why="off by a factor"),
+]
+# The naive sigmoid is in fact correct; keep it as a correct variant instead.
+MUTANTS = [m for m in MUTANTS if m.caught_by]
+
+CORRECT = [
+    Mutant("relu", "x_times_mask", lambda c: c["x"] * (c["x"] > 0), lambda c, d: {"x": d * (c["x"] > 0)},
+           dtypes=("float64", "float32"), why="x*(x>0)"),
+    Mutant("relu", "book_mask_in_place_dout", lambda c: np.maximum(c["x"], 0),
+           lambda c, d: (d.__setitem__(c["x"] <= 0, 0), {"x": d})[1], dtypes=("float64", "float32"),
+           why="the book's Relu.backward writes into dout: reported, not failed"),
+    Mutant("relu", "mask_ge_0_accepted", lambda c: np.maximum(c["x"], 0), lambda c, d: {"x": d * (c["x"] >= 0)},
+           accept={"grad_at_zero": ("zero", "one")}, why="ReLU'(0)=1 passes when the rubric accepts it"),
+    Mutant("sigmoid", "naive_exp", lambda c: 1 / (1 + np.exp(-c["x"])),
+           lambda c, d: {"x": d * (1 - 1 / (1 + np.exp(-c["x"]))) * (1 / (1 + np.exp(-c["x"])))},
+           dtypes=("float64", "float32")),
+    Mutant("softmax", "book_softmax", lambda c: (lambda z: np.exp(z) / np.exp(z).sum(-1, keepdims=True))(
+        c["x"] - c["x"].max(-1, keepdims=True)), lambda c, d: {"x": ref.softmax_backward(d, c["x"])},
+           dtypes=("float64", "float32")),
+    Mutant("step", "ge_zero", lambda c: (c["x"] >= 0).astype(c["x"].dtype), lambda c, d: {"x": np.zeros_like(c["x"])},
+           why="H(0)=1 is a named, accepted variant"),
+]
