@@ -61,6 +61,8 @@ def main(argv=None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
+    except BrokenPipeError:  # output piped into head & co.
+        return 0
     except KeyboardInterrupt:
         print("spec-nn: interrupted", file=sys.stderr)
         return 130
