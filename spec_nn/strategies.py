@@ -74,8 +74,16 @@ def shapes(*, min_dims: int = 2, max_dims: int = 2, min_side: int = 1, max_side:
         lambda n: st.tuples(*[st.integers(min_side, max_side)] * n))
 
 
+# One pool of standard normals, sliced by the drawn seed: creating a Generator per example costs more
+# than the rest of the draw, and the slice is just as reproducible.
+_POOL = np.random.default_rng(20260101).standard_normal(1 << 16)
+
+
 def _seeded(shape, seed: int, scale: float, decimals) -> np.ndarray:
-    x = np.random.default_rng(seed).standard_normal(shape) * scale
+    n = int(np.prod(shape, dtype=np.int64))
+    start = (seed * 7919) % (_POOL.size - n) if n < _POOL.size else 0
+    x = (_POOL[start:start + n] if n <= _POOL.size else np.random.default_rng(seed).standard_normal(n))
+    x = x.reshape(shape) * scale
     return np.round(x, decimals) if decimals is not None else x
 
 

@@ -32,6 +32,8 @@ def test_mutant_is_caught(m):
             results[(p, dt)] = v
             if v.status in ("fail", "error"):
                 assert v.message and v.example is not None
+                if len(m.caught_by) == 1:  # a one-property mutant must be caught by that very property
+                    assert v.property == m.caught_by[0]
                 return
     pytest.fail(f"mutant {m.component}::{m.name} ({m.why}) escaped: " +
                 "; ".join(f"{p}[{dt}]={v.status}" for (p, dt), v in results.items()))

@@ -1,0 +1,108 @@
+"""``spec-nn bench``: how fast the harness is, measured, never asserted in tests.
+
+For each component and backend it runs ``forward_matches_reference`` (or the first property for
+components without one) and ``backward_matches_finite_differences`` under a fixed example budget and
+reports
+
+* examples per second;
+* the harness overhead ratio = total time / time spent inside the implementation's own calls on the
+  same examples (everything else is Hypothesis generation, shrinking bookkeeping, the reference and the
+  comparison);
+* function evaluations per gradient check: the random-direction check costs 2 per direction, where a
+  full central difference over every input element would cost 2N (N shown for the drawn cases).
+"""
+from __future__ import annotations
+
+import json
+import platform
+import time
+
+import numpy as np
+
+from .impl import make_impl
+from .registry import COMPONENTS
+from .runner import check_property
+
+
+class Timed:
+    """Proxy that accumulates the time spent inside an implementation's forward/backward."""
+
+    def __init__(self, impl):
+        self.impl, self.seconds, self.calls, self.elements = impl, 0.0, 0, []
+        self.backend, self.component = impl.backend, impl.component
+
+    @property
+    def has_backward(self):
+        return self.impl.has_backward
+
+    def _timed(self, fn, *args):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.seconds += time.perf_counter() - t0
+            self.calls += 1
+
+    def forward(self, case):
+        self.elements.append(sum(a.size for a in case.arrays.values()))
+        return self._timed(self.impl.forward, case)
+
+    def backward(self, case, dout):
+        return self._timed(self.impl.backward, case, dout)
+
+    def repro(self, prop, case):
+        return self.impl.repro(prop, case)
+
+
+def bench_one(component, backend: str, prop: str, examples: int, dtype="float64") -> dict:
+    impl = Timed(make_impl(component, backend))
+    t0 = time.perf_counter()
+    v = check_property(component, prop, impl, dtype=dtype, max_examples=examples, profile="ci")
+    total = time.perf_counter() - t0
+    row = {"component": component.name, "backend": backend, "property": prop, "status": v.status,
+           "examples": v.examples, "seconds": round(total, 4),
+           "examples_per_s": round(v.examples / total, 1) if total else None,
+           "impl_seconds": round(impl.seconds, 4), "impl_calls": impl.calls,
+           "overhead_ratio": round(total / impl.seconds, 2) if impl.seconds else None}
+    if "fd_evals_per_check" in v.info:
+        row["fd_evals_per_check"] = v.info["fd_evals_per_check"]
+        row["full_central_difference_evals"] = int(2 * np.mean(impl.elements)) if impl.elements else None
+    return row
+
+
+def add_arguments(parser):
+    parser.add_argument("--examples", type=int, default=50, help="examples per component::property (default 50)")
+    parser.add_argument("--backends", default="reference,torch-cpu", help="comma-separated backends")
+    parser.add_argument("--components", default="", help="comma-separated subset (default: all)")
+    parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
+
+
+def run(args) -> int:
+    names = [n for n in args.components.split(",") if n] or list(COMPONENTS)
+    rows = []
+    for name in names:
+        c = COMPONENTS[name]
+        for backend in args.backends.split(","):
+            if backend.startswith("torch") and c.torch is None:
+                continue
+            props = [p for p in ("forward_matches_reference", "backward_matches_finite_differences")
+                     if p in c.property_names and not (backend == "reference" and p == "forward_matches_reference")]
+            for prop in props or [c.property_names[0]]:
+                rows.append(bench_one(c, backend, prop, args.examples))
+                r = rows[-1]
+                print(f"{name:<22} {backend:<10} {prop:<38} {r['examples_per_s'] or 0:>8.1f} ex/s  "
+                      f"overhead {r['overhead_ratio'] or 0:>6.2f}x"
+                      + (f"  fd evals {r['fd_evals_per_check']:.0f} (full: {r['full_central_difference_evals']})"
+                         if "fd_evals_per_check" in r else ""), flush=True)
+    ratios = [r["overhead_ratio"] for r in rows if r["overhead_ratio"]]
+    total_s = sum(r["seconds"] for r in rows)
+    total_impl = sum(r["impl_seconds"] for r in rows)
+    summary = {"machine": f"{platform.machine()} {platform.processor() or ''}".strip(), "python": platform.python_version(),
+               "median_overhead_ratio": float(np.median(ratios)) if ratios else None,
+               "aggregate_overhead_ratio": round(total_s / total_impl, 2) if total_impl else None,
+               "rows": len(rows)}
+    print(json.dumps(summary))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"summary": summary, "rows": rows}, f, indent=2)
+    return 0
