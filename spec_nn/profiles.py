@@ -17,7 +17,7 @@ PROFILES = {
     "thorough": dict(max_examples=300),
 }
 
-COMMON = dict(deadline=None, database=None, print_blob=False,
+COMMON = dict(deadline=None, database=None, print_blob=False, report_multiple_bugs=False,
               suppress_health_check=list(HealthCheck),
               phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink))
 
@@ -34,3 +34,19 @@ def current_profile(explicit: str | None = None) -> str:
 
 def settings_for(profile: str | None = None, **overrides) -> settings:
     return settings(settings.get_profile(f"spec_nn-{current_profile(profile)}"), **overrides)
+
+
+def _pin_constant_pool() -> None:
+    """Same submission, same seed: same verdicts.  Hypothesis (6.13x+) mixes literal constants harvested
+    from every *local* module loaded so far into generation, so the examples drawn for a seed depend on
+    which modules happen to be imported (the CLI, pytest and a plain script differ).  Freeze that pool at
+    empty; the global constants Hypothesis ships still apply.  Guarded: internal API, may move."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+    except Exception:  # noqa: BLE001 - an older/newer Hypothesis without the feature needs nothing
+        pass
+
+
+_pin_constant_pool()

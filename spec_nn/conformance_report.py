@@ -1,0 +1,317 @@
+"""``spec-nn conformance``: every component's properties and every conformance scenario, written as
+JSON and as one self-contained HTML page (matrix at a glance, then each scenario with its plots).
+
+    spec-nn conformance                          # reference + torch, profile fast, ./conformance.{json,html}
+    spec-nn conformance --target torch --profile thorough --out nightly/
+    spec-nn conformance --target path/to/submission --style book
+
+The component matrix is spec_nn.runner.check_property over spec_nn.registry.COMPONENTS (backends
+reference, torch-cpu, and torch-cuda when a GPU is present; dtypes float64 and float32).  Scenarios
+are conformance.SCENARIOS run on the same backends through conformance.ops.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+# Hypothesis examples per component::property in the report (the pytest suite uses spec_nn.profiles).
+REPORT_EXAMPLES = {"fast": 5, "ci": 10, "thorough": None}
+DTYPES = ("float64", "float32")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", default="all", metavar="reference|torch|all|PATH",
+                        help="what to check: the NumPy reference, the PyTorch counterpart (CUDA when present), "
+                             "both (default), or a submission directory (graded through the sandbox)")
+    parser.add_argument("--style", choices=["book", "cs231n", "manifest"], default=None,
+                        help="submission dialect for a PATH target (default: detected)")
+    parser.add_argument("--json", default=None, metavar="F", help="JSON report (default OUT/conformance.json)")
+    parser.add_argument("--html", default=None, metavar="F", help="HTML report (default OUT/conformance.html)")
+    parser.add_argument("--out", default=".", metavar="DIR", help="directory for the default file names")
+    parser.add_argument("--profile", choices=["fast", "ci", "thorough"], default="fast",
+                        help="fast: a few minutes on 2 cores (default); thorough: nightly")
+    parser.add_argument("--seed", type=int, default=0, help="seed for Hypothesis and the scenarios")
+    parser.add_argument("--only", default=None, metavar="NAMES",
+                        help="comma-separated component and scenario names to run (default: all)")
+    parser.add_argument("--no-components", action="store_true", help="skip the component matrix")
+    parser.add_argument("--no-scenarios", action="store_true", help="skip the scenarios")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+# -- environment and backends ------------------------------------------------------------------------
+
+def environment(profile: str, seed: int) -> dict:
+    import torch
+    cuda = torch.cuda.is_available()
+    return {"python": platform.python_version(), "platform": platform.platform(), "numpy": np.__version__,
+            "torch": torch.__version__, "cuda_available": cuda,
+            "device": torch.cuda.get_device_name(0) if cuda else "cpu",
+            "cuda_note": "" if cuda else "CUDA not available (torch.cuda.is_available() is False): torch runs on CPU only",
+            "dtype_policy": "components: float64 and float32 (float32 compared with the float32 tolerance row; "
+                            "TF32 off on CUDA); scenarios: float64",
+            "seed": seed, "profile": profile, "hypothesis_examples_per_property": REPORT_EXAMPLES[profile]}
+
+
+def component_backends(target: str) -> list[str]:
+    import torch
+    torch_b = ["torch-cpu"] + (["torch-cuda"] if torch.cuda.is_available() else [])
+    return {"reference": ["reference"], "torch": torch_b, "all": ["reference"] + torch_b}[target]
+
+
+def scenario_backends(target: str) -> list[str]:
+    import torch
+    torch_b = ["torch-cuda"] if torch.cuda.is_available() else ["torch-cpu"]
+    return {"reference": ["reference"], "torch": torch_b, "all": ["reference"] + torch_b}[target]
+
+
+# -- running ------------------------------------------------------------------------------------------
+
+def _progress(total, quiet, desc):
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, disable=quiet, file=sys.stderr, dynamic_ncols=True, leave=True)
+
+
+def run_components(backends_impls, names, profile, seed, quiet) -> list[dict]:
+    """backends_impls: list of (backend label, make(component) -> Impl | None)."""
+    from spec_nn.registry import COMPONENTS
+    from spec_nn.runner import applicable, check_property
+    jobs = []
+    for c in COMPONENTS.values():
+        if names and c.name not in names:
+            continue
+        for label, make in backends_impls:
+            for p in c.property_names:
+                if applicable(c, p, label if label in ("reference",) else "impl"):
+                    jobs.extend((c, p, label, make, dt) for dt in DTYPES)
+    out, impls = [], {}
+    graded = [(label, make) for label, make in backends_impls if isinstance(make, tuple)]
+    for label, (_, path, style) in graded:  # a submission: the grader runs the properties
+        out.extend(grade_components(label, path, style, names, profile, seed, quiet))
+    jobs = [j for j in jobs if not isinstance(j[3], tuple)]
+    bar = _progress(len(jobs), quiet, "components")
+    for c, p, label, make, dt in jobs:
+        bar.set_postfix_str(f"{c.name}::{p} [{label}-{dt}]"[:60])
+        key = (c.name, label)
+        if key not in impls:
+            try:
+                impls[key] = (make(c), "")
+            except Exception as e:  # noqa: BLE001 - no counterpart / not in the submission
+                impls[key] = (None, f"{type(e).__name__}: {e}")
+        impl, why = impls[key]
+        if impl is None:
+            out.append({"id": f"{c.name}::{p}", "component": c.name, "property": p, "backend": label, "dtype": dt,
+                        "status": "skip", "message": why or "not available on this backend", "seconds": 0.0})
+        else:
+            v = check_property(c, p, impl, dtype=dt, profile=profile, seed=seed,
+                               max_examples=REPORT_EXAMPLES[profile])
+            j = v.to_json()
+            j["backend"] = label
+            out.append(j)
+        bar.update(1)
+    bar.close()
+    return out
+
+
+def grade_components(label, path, style, names, profile, seed, quiet) -> list[dict]:
+    """Every component::property of a submission through spec_nn.grading.grade_submission (sandboxed),
+    once per dtype; verdicts missing / blocked are kept as the grader gives them."""
+    from spec_nn.grading import grade_submission
+    from spec_nn.registry import COMPONENTS
+    names = [n for n in COMPONENTS if n in names] if names else None
+    if names == []:
+        return []
+    out = []
+    for dt in DTYPES:
+        bar = _progress(None, quiet, f"grading {label} {dt}")
+        res = grade_submission(path, style=style, components=names, seed=seed,
+                               profile=profile, max_examples=REPORT_EXAMPLES[profile], dtype=dt,
+                               progress=lambda name: (bar.set_postfix_str(name), bar.update(1)))
+        bar.close()
+        for e in res["components"]:
+            for p in e["properties"]:
+                out.append({**p, "id": f"{e['name']}::{p['name']}", "component": e["name"], "property": p["name"],
+                            "backend": label, "dtype": dt, "message": p.get("message", "")})
+    return out
+
+
+def run_scenarios(ops_list, names, profile, seed, quiet) -> list[dict]:
+    from conformance import SCENARIOS
+    scen = [s for s in SCENARIOS if not names or s.name in names]
+    out = []
+    bar = _progress(len(scen) * len(ops_list), quiet, "scenarios")
+    for ops in ops_list:
+        for s in scen:
+            bar.set_postfix_str(f"{s.name} [{ops.backend}]")
+            out.append(s.run(ops, seed=seed, profile=profile))
+            bar.update(1)
+    bar.close()
+    return out
+
+
+# -- plots --------------------------------------------------------------------------------------------
+
+def _plot_png(plot: dict) -> str:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=90)
+    if plot["kind"] == "paths":
+        xs = np.linspace(*plot["xlim"], 200)
+        ys = np.linspace(*plot["ylim"], 200)
+        X, Y = np.meshgrid(xs, ys)
+        ax.contour(X, Y, X ** 2 / 20 + Y ** 2, levels=20, colors="0.8", linewidths=0.7)
+        for name, pts in plot["series"].items():
+            p = np.asarray(pts, dtype=float)
+            ax.plot(p[:, 0], p[:, 1], "o-", ms=2.5, lw=1, label=name)
+        ax.plot([0], [0], "k+", ms=10)
+        ax.set_xlim(*plot["xlim"])
+        ax.set_ylim(*plot["ylim"])
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+    else:
+        x = plot.get("x")
+        for name, ys in plot["series"].items():
+            y = np.asarray([np.nan if isinstance(v, str) else v for v in ys], dtype=float)
+            xx = x[:len(y)] if x is not None else range(1, len(y) + 1)
+            if plot.get("logy"):
+                y = np.where(y > 0, y, np.nan)
+            ax.plot(xx, y, "-", marker="." if len(y) <= 60 else None, lw=1.2, label=str(name))
+        if plot.get("logy"):
+            ax.set_yscale("log")
+        if plot.get("vline") is not None:
+            ax.axvline(plot["vline"], color="0.5", ls="--", lw=0.8)
+        ax.set_xlabel(plot.get("xlabel", ""))
+        ax.set_ylabel(plot.get("ylabel", ""))
+    ax.set_title(plot.get("title", ""), fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+# -- HTML ---------------------------------------------------------------------------------------------
+
+STATUS_ORDER = ("fail", "error", "blocked", "missing", "pass", "n/a", "skip")
+
+
+def _cell(verdicts: list[dict]) -> dict:
+    """Summary of one (component, property, backend) cell over dtypes."""
+    statuses = [v["status"] for v in verdicts]
+    status = next((s for s in STATUS_ORDER if s in statuses), "skip")
+    msg = "; ".join(f"{v['dtype']}: {v['message']}" for v in verdicts if v["status"] in ("fail", "error"))
+    return {"status": status, "title": msg or ", ".join(f"{v['dtype']} {v['status']}" for v in verdicts)}
+
+
+def matrix(components: list[dict]) -> dict:
+    backends = list(dict.fromkeys(v["backend"] for v in components))
+    rows: dict = {}
+    for v in components:
+        rows.setdefault((v["component"], v["property"]), {}).setdefault(v["backend"], []).append(v)
+    table = []
+    for (comp, prop), by_b in rows.items():
+        table.append({"component": comp, "property": prop,
+                      "cells": [_cell(by_b[b]) if b in by_b else {"status": "skip", "title": ""} for b in backends]})
+    return {"backends": backends, "rows": table}
+
+
+def render_html(report: dict) -> str:
+    import jinja2
+    env = jinja2.Environment(loader=jinja2.PackageLoader("spec_nn", "templates"),
+                             autoescape=jinja2.select_autoescape(["html"]))
+    env.filters["fmt"] = _fmt
+    scenarios = []
+    for s in report["scenarios"]:
+        scenarios.append({**s, "images": [(p.get("title", ""), _plot_png(p)) for p in s["plots"]]})
+    return env.get_template("conformance.html").render(
+        env=report["environment"], summary=report["summary"], matrix=matrix(report["components"]),
+        failures=[v for v in report["components"] if v["status"] in ("fail", "error")], scenarios=scenarios)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v[:8]) + (", ..." if len(v) > 8 else "") + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_fmt(x)}" for k, x in list(v.items())[:8]) + "}"
+    return str(v)
+
+
+# -- entry point --------------------------------------------------------------------------------------
+
+def summarize(components, scenarios) -> dict:
+    from collections import Counter
+    return {"components": dict(Counter(v["status"] for v in components)),
+            "scenarios": dict(Counter(s["status"] for s in scenarios))}
+
+
+def run(args) -> int:
+    from conformance.ops import make_ops, torch_backend_name
+    from spec_nn.impl import make_impl
+
+    t0 = time.perf_counter()
+    names = set(args.only.split(",")) if args.only else None
+    json_path = args.json or os.path.join(args.out, "conformance.json")
+    html_path = args.html or os.path.join(args.out, "conformance.html")
+    env = environment(args.profile, args.seed)
+    if not env["cuda_available"] and not args.quiet:
+        print(f"spec-nn conformance: {env['cuda_note']}", file=sys.stderr)
+
+    session = None
+    if args.target in ("reference", "torch", "all"):
+        comp_b = [(b, (lambda b: lambda c: make_impl(c, b))(b)) for b in component_backends(args.target)]
+        ops_list = [make_ops(b) for b in scenario_backends(args.target)]
+    else:
+        if not os.path.isdir(args.target):
+            print(f"spec-nn conformance: --target={args.target!r} is neither reference, torch, all nor a directory",
+                  file=sys.stderr)
+            return 2
+        from conformance.ops import submission_ops
+        try:
+            ops, session = submission_ops(args.target, args.style)
+        except Exception as e:  # noqa: BLE001 - the submission does not load: one line, no traceback
+            print(f"spec-nn conformance: cannot load the submission: {e}", file=sys.stderr)
+            return 2
+        style = ops.backend.split(":", 1)[1]
+        comp_b = [(ops.backend, ("grader", args.target, style))]
+        ops_list = [ops]
+        env["target"] = {"path": os.path.abspath(args.target), "style": style}
+    env["scenario_backends"] = [o.backend for o in ops_list]
+    env["component_backends"] = [b for b, _ in comp_b]
+    try:
+        components = [] if args.no_components else run_components(comp_b, names, args.profile, args.seed, args.quiet)
+        scenarios = [] if args.no_scenarios else run_scenarios(ops_list, names, args.profile, args.seed, args.quiet)
+    finally:
+        if session is not None:
+            session.close()
+    env["seconds"] = round(time.perf_counter() - t0, 2)
+    report = {"environment": env, "summary": summarize(components, scenarios),
+              "components": components, "scenarios": scenarios}
+    for p in (json_path, html_path):
+        if os.path.dirname(p):
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(json_path, "w") as f:
+        json.dump(report, f, indent=1, default=str)
+    with open(html_path, "w") as f:
+        f.write(render_html(report))
+    s = report["summary"]
+    print(f"components: {s['components']}  scenarios: {s['scenarios']}  ({env['seconds']} s)")
+    for sc in scenarios:
+        print(f"  {sc['name']:<22} {sc['backend']:<18} {sc['status']}"
+              + (f"  not held: {'; '.join(sc['claims_not_held'])}" if sc["claims_not_held"] else "")
+              + (f"  {sc['error']}" if sc["error"] else ""))
+    print(f"wrote {json_path} and {html_path}")
+    bad = s["components"].get("fail", 0) + s["components"].get("error", 0) + s["scenarios"].get("fail", 0) \
+        + s["scenarios"].get("error", 0)
+    return 1 if bad else 0

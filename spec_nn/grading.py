@@ -1,0 +1,443 @@
+"""``spec-nn grade PATH``: grade one student submission (book, cs231n or manifest style).
+
+Every property of every component runs through :func:`spec_nn.runner.check_property`, the driver the
+specification's own suite uses, on a :class:`~spec_nn.sandbox.SubmissionImpl` whose calls go to the
+sandboxed worker.  Verdicts: pass | fail | error | missing | blocked.  Exit status: 0 when every graded
+component passes, 1 when any fails (or errors, or is blocked), 2 on usage errors or an unreadable
+submission (one line, never a traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import tomllib
+
+import dataclasses
+
+import numpy as np
+
+from . import rubric as rubric_mod
+from .adapters import FIXED_HP
+from .record import Case
+from .errors import InvalidArgument
+from .runner import Verdict, check_property
+from .sandbox import (DEFAULT_MEMORY_MB, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT, LoadError, Session,
+                      SubmissionImpl)
+
+STYLES = ("book", "cs231n", "manifest")
+DTYPES = ("float64", "float32")
+MANIFEST_NAMES = ("spec_nn.toml", "manifest.toml")
+
+
+class UsageError(Exception):
+    """Exit 2 with this one line."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Finding the submission
+
+def _is_empty(path: str) -> bool:
+    try:
+        with os.scandir(path) as it:
+            return not any(True for _ in it)
+    except OSError as e:
+        raise UsageError(f"{path}: cannot be read: {e.strerror}") from None
+
+
+def detect_style(path: str) -> str:
+    if os.path.isfile(path):
+        if path.endswith(".toml"):
+            return "manifest"
+        raise UsageError(f"{path} is a file; give the submission directory (or a manifest .toml)")
+    if os.path.isfile(os.path.join(path, "cs231n", "layers.py")):
+        return "cs231n"
+    if os.path.isdir(os.path.join(path, "common")) and any(
+            os.path.isfile(os.path.join(path, "common", f)) for f in
+            ("functions.py", "layers.py", "optimizer.py", "gradient.py")):
+        return "book"
+    if any(os.path.isfile(os.path.join(path, m)) for m in MANIFEST_NAMES):
+        return "manifest"
+    if _is_empty(path):
+        raise UsageError(f"{path} is empty: no submission to grade")
+    raise UsageError(f"{path}: cannot tell the style (no common/*.py, cs231n/layers.py or spec_nn.toml); "
+                     "pass --style book|cs231n|manifest")
+
+
+def locate(path: str, style: str | None) -> tuple[str, str, dict | None]:
+    """(root, style, manifest) or UsageError."""
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file or directory")
+    if os.path.isdir(path) and _is_empty(path):
+        raise UsageError(f"{path} is empty: no submission to grade")
+    style = style or detect_style(path)
+    if style not in STYLES:
+        raise UsageError(f"--style={style!r} is not one of {STYLES}")
+    root, manifest = (os.path.dirname(os.path.abspath(path)) if os.path.isfile(path) else os.path.abspath(path)), None
+    if style == "book":
+        if not os.path.isdir(os.path.join(root, "common")):
+            raise UsageError(f"{path}: missing file common/functions.py or common/layers.py (book style)")
+        if not any(os.path.isfile(os.path.join(root, "common", f)) for f in ("functions.py", "layers.py")):
+            raise UsageError(f"{path}: missing file common/functions.py and common/layers.py (book style)")
+    elif style == "cs231n":
+        if not os.path.isfile(os.path.join(root, "cs231n", "layers.py")):
+            raise UsageError(f"{path}: missing file cs231n/layers.py (cs231n style)")
+    else:
+        mpath = path if os.path.isfile(path) else next(
+            (os.path.join(root, m) for m in MANIFEST_NAMES if os.path.isfile(os.path.join(root, m))), None)
+        if mpath is None:
+            raise UsageError(f"{path}: missing file spec_nn.toml (manifest style)")
+        try:
+            with open(mpath, "rb") as f:
+                manifest = tomllib.load(f)
+        except tomllib.TOMLDecodeError as e:
+            raise UsageError(f"{mpath}: not valid TOML: {e}") from None
+        if not isinstance(manifest.get("components"), dict) or not manifest["components"]:
+            raise UsageError(f"{mpath}: no [components] table mapping component names to callables")
+        from .registry import COMPONENTS
+        unknown = [c for c in manifest["components"] if c not in COMPONENTS]
+        if unknown:
+            raise UsageError(f"{mpath}: {unknown} are not components of the specification")
+        manifest = check_manifest(manifest, mpath)
+    return root, style, manifest
+
+
+MANIFEST_ENTRY_KEYS = {"forward", "backward", "args", "hp", "pass_hp"}
+
+
+def check_manifest(manifest: dict, mpath: str) -> dict:
+    """The manifest's shape, checked here (one line naming the key) rather than failing obscurely inside
+    the worker; ``path = "src"`` is read as ``["src"]``."""
+    manifest = dict(manifest)
+    path = manifest.get("path", ["."])
+    if isinstance(path, str):
+        path = [path]
+    if not isinstance(path, list) or not all(isinstance(p, str) for p in path):
+        raise UsageError(f"{mpath}: path = {manifest['path']!r} must be a directory or a list of directories")
+    manifest["path"] = path
+
+    def callable_ref(name, key, ref):
+        if not isinstance(ref, str) or not ref.partition(":")[0] or not ref.partition(":")[2]:
+            raise UsageError(f"{mpath}: components.{name}.{key} = {ref!r} must be \"module:callable\"")
+
+    for name, entry in manifest["components"].items():
+        if isinstance(entry, str):
+            callable_ref(name, "forward", entry)
+            continue
+        if not isinstance(entry, dict):
+            raise UsageError(f"{mpath}: components.{name} = {entry!r} must be \"module:callable\" or a table "
+                             "with forward = \"module:callable\"")
+        extra = set(entry) - MANIFEST_ENTRY_KEYS
+        if extra:
+            raise UsageError(f"{mpath}: components.{name}.{sorted(extra)[0]}: unknown key; known: "
+                             f"{sorted(MANIFEST_ENTRY_KEYS)}")
+        if "forward" not in entry:
+            raise UsageError(f"{mpath}: components.{name} has no forward = \"module:callable\"")
+        for key in ("forward", "backward"):
+            if key in entry:
+                callable_ref(name, key, entry[key])
+        for key in ("args", "hp"):
+            if key in entry and (not isinstance(entry[key], list)
+                                 or not all(isinstance(a, str) for a in entry[key])):
+                raise UsageError(f"{mpath}: components.{name}.{key} = {entry[key]!r} must be a list of names")
+    return manifest
+
+
+# --------------------------------------------------------------------------------------------------
+# Grading
+
+def _order(names: list[str], comps: dict) -> list[str]:
+    """Canonical order, each component after those it is built from."""
+    done, out = set(), []
+
+    def visit(n, stack=()):
+        if n in done or n not in comps or n in stack:
+            return
+        for d in comps[n].built_from:
+            visit(d, stack + (n,))
+        done.add(n)
+        out.append(n)
+    for n in names:
+        visit(n)
+    return [n for n in out if n in names]
+
+
+def _verdict_dict(v: Verdict, points: float) -> dict:
+    d = v.to_json()
+    d["name"] = v.property
+    d["points"] = points
+    d["earned"] = points if v.status == "pass" else 0.0
+    return d
+
+
+def constrained(comp, fixed: dict):
+    """The component with cases whose hyper-parameters ``fixed`` overrides (where the case has them):
+    a dialect that hard-codes eps is graded at its eps, not accused of ignoring another."""
+    if not fixed:
+        return comp
+
+    def wrap(factory):
+        def cases(**kw):
+            return factory(**kw).map(lambda c: Case(c.arrays, c.consts,
+                                                    {**c.hp, **{k: v for k, v in fixed.items() if k in c.hp}}))
+        return cases
+    props = tuple(dataclasses.replace(p, cases=wrap(p.cases)) if p.cases is not None else p for p in comp.properties)
+    return dataclasses.replace(comp, cases=wrap(comp.cases), properties=props)
+
+
+def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, max_examples, dtype):
+    accept = rub.accept_for(comp.name)
+    comp = constrained(comp, FIXED_HP.get(style, {}).get(comp.name, {}))
+    best = None
+    for opts in rub.adapter_options(comp.name, style):
+        impl = SubmissionImpl(comp, session, style, has_backward=has_bwd, options=opts, root=root)
+        verdicts = []
+        hung = None
+        for prop in comp.property_names:
+            if hung is not None:  # do not wait for the time limit once per property
+                verdicts.append(Verdict(comp.name, prop, impl.backend, dtype, "error", info={"kind": "timeout"},
+                                        message=f"timeout: not run, {hung} timed out before", example=None))
+                continue
+            try:
+                v = check_property(comp, prop, impl, dtype=dtype, profile=profile, accept=accept, seed=seed,
+                                   max_examples=max_examples)
+            except Exception as e:  # noqa: BLE001 - one property must not end the grading of the others
+                from hypothesis.errors import Flaky
+                if isinstance(e, Flaky):  # the submission answered the same input differently
+                    v = Verdict(comp.name, prop, impl.backend, dtype, "error", info={"kind": "nondeterministic"},
+                                message="nondeterministic: the same input gave different results on two runs "
+                                        f"({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''})")
+                else:  # not the submission's doing: say so rather than accuse it
+                    v = Verdict(comp.name, prop, impl.backend, dtype, "error", info={"kind": "internal"},
+                                message=f"internal error of the grader (not necessarily the submission's fault; "
+                                        f"please report it): {type(e).__name__}: {str(e)[:300]}")
+            if v.status == "error" and v.info.get("kind") == "missing":
+                v.status, v.message = "missing", v.message.removeprefix("missing: ")
+                v.example, v.repro = None, ""
+            if v.status == "n/a":
+                continue
+            if v.status == "error" and v.info.get("kind") == "timeout":
+                hung = f"{comp.name}::{prop}"
+            if opts and v.status == "pass":
+                v.variant = {**(v.variant or {}), **opts}
+            verdicts.append(v)
+        fails = sum(v.status in ("fail", "error") for v in verdicts)
+        if best is None or fails < best[0]:
+            best = (fails, verdicts, opts)
+        if fails == 0:
+            break
+    return best[1], best[2]
+
+
+def component_status(props: list[dict]) -> str:
+    st = [p["status"] for p in props]
+    if not st or all(s == "missing" for s in st):
+        return "missing"
+    for s in ("error", "fail", "blocked"):
+        if s in st:
+            return s
+    return "pass"
+
+
+def validate_options(*, components=None, dtype: str = "float64", timeout: float = DEFAULT_TIMEOUT,
+                     submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
+                     profile: str | None = None, max_examples: int | None = None, style: str | None = None,
+                     **_ignored) -> None:
+    """Raise UsageError (one line) for options that would otherwise make every property of a correct
+    submission "error" (a zero time limit, an unknown profile, ...) or end in a traceback."""
+    from .profiles import current_profile
+    from .registry import COMPONENTS
+    if style is not None and style not in STYLES:
+        raise UsageError(f"--style={style!r} is not one of {', '.join(STYLES)}")
+    if components:
+        bad = [c for c in components if c not in COMPONENTS]
+        if bad:
+            raise UsageError(f"--components: {', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not "
+                             f"a component; choose from {', '.join(COMPONENTS)}")
+    if str(dtype) not in DTYPES:
+        raise UsageError(f"--dtype={dtype!r} is not one of {', '.join(DTYPES)}")
+    for name, val in (("--timeout", timeout), ("--submission-timeout", submission_timeout)):
+        if not (isinstance(val, (int, float)) and val > 0 and val == val):
+            raise UsageError(f"{name}={val!r} must be a positive number of seconds")
+    if not isinstance(memory_mb, int) or (memory_mb != 0 and memory_mb < 256):
+        raise UsageError(f"--memory={memory_mb!r} must be 0 (no limit) or at least 256 MiB "
+                         "(the worker needs that much to import NumPy)")
+    if max_examples is not None and (not isinstance(max_examples, int) or max_examples < 1):
+        raise UsageError(f"--max-examples={max_examples!r} must be a positive integer")
+    try:
+        current_profile(profile)
+    except ValueError as e:
+        raise UsageError(f"{e} (from --profile or $SPEC_NN_PROFILE)") from None
+
+
+def grade_submission(path: str, *, style: str | None = None, components=None, rubric=None, seed: int = 0,
+                     timeout: float = DEFAULT_TIMEOUT, submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
+                     memory_mb: int = DEFAULT_MEMORY_MB, profile: str | None = None, max_examples: int | None = None,
+                     dtype: str = "float64", progress=None) -> dict:
+    """Grade one submission; returns the JSON-able result.  Raises UsageError / LoadError."""
+    from .registry import COMPONENTS
+    t0 = time.perf_counter()
+    try:
+        dtype = np.dtype(dtype).name
+    except (TypeError, ValueError):
+        raise UsageError(f"--dtype={dtype!r} is not one of {', '.join(DTYPES)}") from None
+    validate_options(components=components, dtype=dtype, timeout=timeout, submission_timeout=submission_timeout,
+                     memory_mb=memory_mb, profile=profile, max_examples=max_examples, style=style)
+    rub = rubric if isinstance(rubric, rubric_mod.Rubric) else rubric_mod.load(rubric)
+    root, style, manifest = locate(path, style)
+    names = list(COMPONENTS)
+    if components:
+        names = [n for n in names if n in components]
+    session = Session(style, root, manifest, timeout=timeout, submission_timeout=submission_timeout,
+                      memory_mb=memory_mb)
+    try:
+        info = session.load()
+        impl_info = info["components"]
+        if not any(impl_info.get(n, {}).get("forward") for n in COMPONENTS):
+            raise LoadError(f"no component of the specification found in the {style}-style submission")
+        results, status_of = [], {}
+        for name in _order(names, COMPONENTS):
+            comp = COMPONENTS[name]
+            have = impl_info.get(name, {})
+            entry = {"name": name, "kind": comp.kind, "api": have.get("api", ""), "status": "", "message": "",
+                     "variant": None, "properties": [],
+                     "in_style": bool(have.get("core"))}
+            if progress:
+                progress(name)
+            if not have.get("forward"):
+                why = ("not implemented by the submission" if have.get("core")
+                       else f"not part of the {style} dialect")
+                entry["properties"] = [{"name": p, "id": f"{name}::{p}", "status": "missing", "message": why,
+                                        "points": rub.points_for(name, p), "earned": 0.0}
+                                       for p in comp.property_names]
+                entry["status"], entry["message"] = "missing", why
+            else:
+                blockers = [d for d in comp.built_from if status_of.get(d) in ("fail", "error", "blocked")]
+                if blockers:
+                    why = "blocked: built from " + ", ".join(f"{d} ({status_of[d]})" for d in blockers)
+                    entry["properties"] = [{"name": p, "id": f"{name}::{p}", "status": "blocked", "message": why,
+                                            "blocked_by": blockers, "points": rub.points_for(name, p),
+                                            "earned": 0.0} for p in comp.property_names]
+                    entry["status"], entry["message"], entry["blocked_by"] = "blocked", why, blockers
+                else:
+                    verdicts, opts = _grade_component(comp, session, style, root, have.get("backward", False), rub,
+                                                      seed, profile, max_examples, dtype)
+                    entry["properties"] = [_verdict_dict(v, rub.points_for(name, v.property)) for v in verdicts]
+                    entry["adapter_variant"] = opts or None
+                    entry["status"] = component_status(entry["properties"])
+                    bad = [p for p in entry["properties"] if p["status"] in ("fail", "error")]
+                    entry["message"] = f"{len(bad)} of {len(entry['properties'])} properties failed" if bad else ""
+            status_of[name] = entry["status"]
+            results.append(entry)
+    finally:
+        output = session.output
+        session.close()
+    earned = possible = 0.0
+    for e in results:
+        counted = e["status"] != "missing" or (rub.missing_counts and e["in_style"])
+        for p in e["properties"]:
+            if counted and (p["status"] != "missing" or e["status"] == "missing"):
+                possible += p.get("points", 0.0)
+                earned += p.get("earned", 0.0)
+    counts = {}
+    for e in results:
+        counts[e["status"]] = counts.get(e["status"], 0) + 1
+    from .profiles import current_profile
+    return {"submission": os.path.abspath(path), "style": style, "seed": seed, "profile": current_profile(profile),
+            "dtype": dtype,
+            "components": results, "score": {"earned": earned, "possible": possible},
+            "counts": counts, "rubric": rub.source, "output": output,
+            "seconds": round(time.perf_counter() - t0, 2), "worker_restarts": session.worker.restarts}
+
+
+def exit_code(result: dict) -> int:
+    return 1 if any(c["status"] in ("fail", "error", "blocked") for c in result["components"]) else 0
+
+
+# --------------------------------------------------------------------------------------------------
+# CLI
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="submission directory (or a manifest .toml)")
+    p.add_argument("--style", choices=STYLES, help="dialect (default: detected)")
+    p.add_argument("--components", help="comma-separated component names (default: all)")
+    p.add_argument("--json", metavar="F", help="write the JSON result to F ('-' for stdout)")
+    p.add_argument("--junit", metavar="F", help="write JUnit XML to F")
+    p.add_argument("--html", metavar="F", help="write the student's HTML report to F")
+    p.add_argument("--gradescope", metavar="F", help="write Gradescope results.json to F")
+    p.add_argument("--rubric", metavar="F", help="TOML rubric overriding the default points and accepted variants")
+    p.add_argument("--seed", type=int, default=0, help="Hypothesis seed (same seed: same verdicts)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help="seconds per call (%(default)s)")
+    p.add_argument("--submission-timeout", type=float, default=DEFAULT_SUBMISSION_TIMEOUT, metavar="S",
+                   help="seconds for the whole submission (%(default)s)")
+    p.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
+                   help="address-space limit of the worker in MiB (%(default)s)")
+    p.add_argument("--profile", choices=["fast", "ci", "thorough"], default=None, help="Hypothesis profile")
+    p.add_argument("--max-examples", type=int, default=None, help="examples per property (overrides the profile)")
+    p.add_argument("--dtype", choices=DTYPES, default="float64",
+                   help="dtype of the drawn inputs; float32 also judges with the float32 tolerances (%(default)s)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the score line")
+
+
+def parse_components(text: str | None):
+    return [c.strip() for c in text.split(",") if c.strip()] if text else None
+
+
+def print_summary(result: dict, quiet: bool = False, file=sys.stdout) -> None:
+    if not quiet:
+        for c in result["components"]:
+            if c["status"] == "missing":
+                continue
+            print(f"{c['status'].upper():<8} {c['name']}" + (f"  ({c['message']})" if c["message"] else ""), file=file)
+            for p in c["properties"]:
+                if p["status"] in ("fail", "error"):
+                    print(f"    {p['status']:<6} {c['name']}::{p['name']}: {p['message']}", file=file)
+                    if p.get("example"):
+                        print(f"           minimal example: {p['example']}", file=file)
+        missing = [c["name"] for c in result["components"] if c["status"] == "missing" and c["in_style"]]
+        if missing:
+            print(f"MISSING  {', '.join(missing)}", file=file)
+    s = result["score"]
+    dt = f" [{result['dtype']} inputs]" if result.get("dtype", "float64") != "float64" else ""
+    print(f"{result['style']} submission {result['submission']}{dt}: {s['earned']:g} / {s['possible']:g} points "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(result['counts'].items()))}) in {result['seconds']:.1f} s",
+          file=file)
+
+
+def check_outputs(**paths) -> None:
+    """UsageError before grading (not a traceback after it) when a report cannot be written; missing
+    directories are fine (they are created)."""
+    for opt, path in paths.items():
+        if not path or path == "-":
+            continue
+        flag = f"--{opt.replace('_', '-')} {path}"
+        if os.path.isdir(path):
+            raise UsageError(f"{flag}: is a directory, give a file name")
+        d = os.path.dirname(os.path.abspath(path))
+        while not os.path.exists(d):
+            d = os.path.dirname(d)
+        if not os.path.isdir(d):
+            raise UsageError(f"{flag}: {d} is a file, not a directory")
+        if not os.access(d, os.W_OK):
+            raise UsageError(f"{flag}: directory {d} is not writable")
+
+
+def run(args) -> int:
+    try:
+        check_outputs(json=args.json, junit=args.junit, html=args.html, gradescope=args.gradescope)
+        result = grade_submission(args.path, style=args.style, components=parse_components(args.components),
+                                  rubric=args.rubric, seed=args.seed, timeout=args.timeout,
+                                  submission_timeout=args.submission_timeout, memory_mb=args.memory,
+                                  profile=args.profile, max_examples=args.max_examples, dtype=args.dtype)
+    except (UsageError, LoadError, InvalidArgument) as e:
+        print(f"spec-nn grade: {e}", file=sys.stderr)
+        return 2
+    from . import reports
+    try:
+        reports.write_all(result, json_path=args.json, junit=args.junit, html=args.html, gradescope=args.gradescope)
+    except OSError as e:
+        print(f"spec-nn grade: cannot write a report: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    print_summary(result, quiet=args.quiet, file=sys.stderr if args.json == "-" else sys.stdout)
+    return exit_code(result)

@@ -1,0 +1,168 @@
+"""Rubrics: points per ``component::property`` and the named variants a course accepts.
+
+A rubric is TOML (the default ships as ``spec_nn/default_rubric.toml``; ``--rubric F`` overrides keys)::
+
+    [points]                       # most specific key wins: "c::p", "c::*", "*::p", "*"
+    "*" = 1
+    "relu::grad_at_zero" = 2
+    [accept.relu]                  # convention -> accepted variants (the specification's names)
+    grad_at_zero = ["zero", "one"]
+    [adapter.dropout]              # adapter variants (how the dialect reads its arguments)
+    p_meaning = ["keep", "drop"]
+    [grading]
+    missing_counts = true          # a missing component of the dialect still counts in "possible"
+"""
+from __future__ import annotations
+
+import itertools
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+
+from .errors import InvalidArgument
+
+
+@dataclass
+class Rubric:
+    points: dict = field(default_factory=lambda: {"*": 1})
+    accept: dict = field(default_factory=dict)
+    adapter: dict = field(default_factory=dict)
+    missing_counts: bool = True
+    source: str = "default"
+
+    def points_for(self, component: str, prop: str) -> float:
+        for key in (f"{component}::{prop}", f"{component}::*", f"*::{prop}", "*"):
+            if key in self.points:
+                return float(self.points[key])
+        return 1.0
+
+    def accept_for(self, component: str) -> dict:
+        return {k: tuple(v) for k, v in self.accept.get(component, {}).items()}
+
+    def adapter_options(self, component: str, style: str) -> list[dict]:
+        """Every combination of accepted adapter variants, the default first."""
+        conf = dict(ADAPTER_DEFAULTS.get((style, component), {}))
+        conf.update({k: list(v) if isinstance(v, (list, tuple)) else [v]
+                     for k, v in self.adapter.get(component, {}).items()})
+        if not conf:
+            return [{}]
+        keys = list(conf)
+        return [dict(zip(keys, combo)) for combo in itertools.product(*[conf[k] for k in keys])]
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "points": self.points, "accept": self.accept, "adapter": self.adapter,
+                "missing_counts": self.missing_counts}
+
+
+# How a dialect reads an argument, by default (named variants a rubric can widen).
+ADAPTER_DEFAULTS = {("cs231n", "dropout"): {"p_meaning": ["keep"]}}
+ADAPTER_VARIANTS = {"p_meaning": ("keep", "drop")}
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _parse(data: dict, source: str) -> Rubric:
+    unknown = set(data) - {"points", "accept", "adapter", "grading"}
+    if unknown:
+        raise InvalidArgument(f"rubric {source}: unknown table(s) {sorted(unknown)}; "
+                              "use [points], [accept.COMPONENT], [adapter.COMPONENT], [grading]")
+    for table in ("points", "accept", "adapter", "grading"):
+        if not isinstance(data.get(table, {}), dict):
+            raise InvalidArgument(f"rubric {source}: {table} must be a table ([{table}]), not "
+                                  f"{type(data[table]).__name__}")
+    for comp, conv in data.get("adapter", {}).items():
+        if not isinstance(conv, dict):
+            raise InvalidArgument(f"rubric {source}: adapter.{comp} must be a table ([adapter.{comp}])")
+        for k, vals in conv.items():
+            vals = vals if isinstance(vals, list) else [vals]
+            bad = [v for v in vals if v not in ADAPTER_VARIANTS.get(k, ())]
+            if k not in ADAPTER_VARIANTS:
+                raise InvalidArgument(f"rubric {source}: adapter.{comp}.{k}: unknown adapter option; "
+                                      f"known: {sorted(ADAPTER_VARIANTS)}")
+            if bad or not vals:
+                raise InvalidArgument(f"rubric {source}: adapter.{comp}.{k}={bad or vals} is not one of "
+                                      f"{ADAPTER_VARIANTS.get(k, ())}")
+    grading = data.get("grading", {})
+    extra = set(grading) - {"missing_counts"}
+    if extra:
+        raise InvalidArgument(f"rubric {source}: grading.{sorted(extra)[0]}: unknown key; known: missing_counts")
+    if not isinstance(grading.get("missing_counts", True), bool):
+        raise InvalidArgument(f"rubric {source}: grading.missing_counts={grading['missing_counts']!r} must be "
+                              "true or false")
+    return Rubric(points=dict(data.get("points", {"*": 1})), accept=dict(data.get("accept", {})),
+                  adapter=dict(data.get("adapter", {})),
+                  missing_counts=grading.get("missing_counts", True), source=source)
+
+
+def default_data() -> dict:
+    return tomllib.loads(resources.files("spec_nn").joinpath("default_rubric.toml").read_text())
+
+
+def load(path: str | None = None) -> Rubric:
+    data = default_data()
+    if path is None:
+        return _parse(data, "default")
+    try:
+        with open(path, "rb") as f:
+            over = tomllib.load(f)
+    except OSError as e:
+        raise InvalidArgument(f"rubric={path!r} cannot be read: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InvalidArgument(f"rubric={path!r} is not valid TOML: {e}") from None
+    rub = _parse(_merge(data, over), path)
+    _validate(rub, path)
+    return rub
+
+
+def _validate(rub: Rubric, source: str) -> None:
+    """Every name a rubric uses must exist (a misspelt id would otherwise be ignored silently) and every
+    value must have the right type: InvalidArgument with one line otherwise."""
+    import math
+
+    from .registry import COMPONENTS
+    all_props = {p for c in COMPONENTS.values() for p in c.property_names}
+    for key, val in rub.points.items():
+        comp, sep, prop = str(key).partition("::")
+        if key != "*":
+            if not sep:
+                raise InvalidArgument(f"rubric {source}: points key {key!r} is not \"*\", \"COMPONENT::*\", "
+                                      "\"*::PROPERTY\" or \"COMPONENT::PROPERTY\"")
+            if comp != "*" and comp not in COMPONENTS:
+                raise InvalidArgument(f"rubric {source}: points {key!r}: {comp!r} is not a component")
+            if prop != "*":
+                known = COMPONENTS[comp].property_names if comp != "*" else all_props
+                if prop not in known:
+                    raise InvalidArgument(f"rubric {source}: points {key!r}: {prop!r} is not a property of "
+                                          + (comp if comp != "*" else "any component")
+                                          + (f"; it has {list(known)}" if comp != "*" else ""))
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val) or val < 0:
+            raise InvalidArgument(f"rubric {source}: points {key!r} = {val!r} must be a number >= 0")
+    for comp in rub.adapter:
+        if comp not in COMPONENTS:
+            raise InvalidArgument(f"rubric {source}: adapter.{comp}: {comp!r} is not a component")
+    for comp, conv in rub.accept.items():
+        if comp not in COMPONENTS:
+            raise InvalidArgument(f"rubric {source}: accept.{comp}: {comp!r} is not a component")
+        if not isinstance(conv, dict):
+            raise InvalidArgument(f"rubric {source}: accept.{comp} must be a table ([accept.{comp}]) mapping "
+                                  "conventions to lists of variants")
+        c = COMPONENTS[comp]
+        for name, variants in conv.items():
+            try:
+                known = c.convention(name).variants
+            except KeyError:
+                raise InvalidArgument(f"rubric {source}: accept.{comp}.{name}: {comp} has no convention "
+                                      f"{name!r}; it has {[x.name for x in c.conventions]}") from None
+            if isinstance(variants, str):
+                variants = conv[name] = [variants]
+            if not isinstance(variants, list) or not variants:
+                raise InvalidArgument(f"rubric {source}: accept.{comp}.{name} = {variants!r} must be a non-empty "
+                                      f"list of variants among {list(known)}")
+            bad = [v for v in variants if not isinstance(v, str) or v not in known]
+            if bad:
+                raise InvalidArgument(f"rubric {source}: accept.{comp}.{name}={bad} is not among {list(known)}")
