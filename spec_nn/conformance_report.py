@@ -25,6 +25,9 @@ import numpy as np
 # Hypothesis examples per component::property in the report (the pytest suite uses spec_nn.profiles).
 REPORT_EXAMPLES = {"fast": 5, "ci": 10, "thorough": None}
 DTYPES = ("float64", "float32")
+# A submission is graded on float64 inputs unless asked otherwise (as `spec-nn grade` does): code written
+# for float64, like the book's numerical_gradient with h = 1e-4, is not a float32 implementation.
+SUBMISSION_DTYPES = ("float64",)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-components", action="store_true", help="skip the component matrix")
     parser.add_argument("--no-scenarios", action="store_true", help="skip the scenarios")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--submission-dtypes", default="float64", metavar="float64[,float32]",
+                        help="dtypes a PATH target's components are graded at (default float64, as spec-nn grade)")
 
 
 # -- environment and backends ------------------------------------------------------------------------
@@ -79,7 +84,7 @@ def _progress(total, quiet, desc):
     return tqdm(total=total, desc=desc, disable=quiet, file=sys.stderr, dynamic_ncols=True, leave=True)
 
 
-def run_components(backends_impls, names, profile, seed, quiet) -> list[dict]:
+def run_components(backends_impls, names, profile, seed, quiet, submission_dtypes=None) -> list[dict]:
     """backends_impls: list of (backend label, make(component) -> Impl | None)."""
     from spec_nn.registry import COMPONENTS
     from spec_nn.runner import applicable, check_property
@@ -94,7 +99,7 @@ def run_components(backends_impls, names, profile, seed, quiet) -> list[dict]:
     out, impls = [], {}
     graded = [(label, make) for label, make in backends_impls if isinstance(make, tuple)]
     for label, (_, path, style) in graded:  # a submission: the grader runs the properties
-        out.extend(grade_components(label, path, style, names, profile, seed, quiet))
+        out.extend(grade_components(label, path, style, names, profile, seed, quiet, submission_dtypes))
     jobs = [j for j in jobs if not isinstance(j[3], tuple)]
     bar = _progress(len(jobs), quiet, "components")
     for c, p, label, make, dt in jobs:
@@ -120,7 +125,7 @@ def run_components(backends_impls, names, profile, seed, quiet) -> list[dict]:
     return out
 
 
-def grade_components(label, path, style, names, profile, seed, quiet) -> list[dict]:
+def grade_components(label, path, style, names, profile, seed, quiet, dtypes=None) -> list[dict]:
     """Every component::property of a submission through spec_nn.grading.grade_submission (sandboxed),
     once per dtype; verdicts missing / blocked are kept as the grader gives them."""
     from spec_nn.grading import grade_submission
@@ -129,7 +134,7 @@ def grade_components(label, path, style, names, profile, seed, quiet) -> list[di
     if names == []:
         return []
     out = []
-    for dt in DTYPES:
+    for dt in dtypes or SUBMISSION_DTYPES:
         bar = _progress(None, quiet, f"grading {label} {dt}")
         res = grade_submission(path, style=style, components=names, seed=seed,
                                profile=profile, max_examples=REPORT_EXAMPLES[profile], dtype=dt,
@@ -290,7 +295,9 @@ def run(args) -> int:
     env["scenario_backends"] = [o.backend for o in ops_list]
     env["component_backends"] = [b for b, _ in comp_b]
     try:
-        components = [] if args.no_components else run_components(comp_b, names, args.profile, args.seed, args.quiet)
+        components = [] if args.no_components else run_components(
+            comp_b, names, args.profile, args.seed, args.quiet,
+            tuple(d for d in getattr(args, "submission_dtypes", "float64").split(",") if d))
         scenarios = [] if args.no_scenarios else run_scenarios(ops_list, names, args.profile, args.seed, args.quiet)
     finally:
         if session is not None:

@@ -1,11 +1,14 @@
 """The registry of components, in the canonical order.  Names are an API."""
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 
 from .errors import InvalidArgument
 from .record import Component
 from .specs import activations, gradient, init, layers, losses, norms, optim
+from .strategies import check_dtype
 
 CANONICAL = (
     "identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "log_softmax",
@@ -16,7 +19,18 @@ CANONICAL = (
     "he_init", "xavier_init", "numerical_gradient",
 )
 
-_ALL = {c.name: c for m in (activations, losses, layers, norms, optim, init, gradient) for c in m.COMPONENTS}
+
+
+def _validating(cases):
+    """Every component strategy rejects a bad dtype with InvalidArgument before drawing anything."""
+    @functools.wraps(cases)
+    def wrapper(*, dtype="float64", smooth=False, **kw):
+        return cases(dtype=check_dtype(dtype), smooth=smooth, **kw)
+    return wrapper
+
+
+_ALL = {c.name: dataclasses.replace(c, cases=_validating(c.cases))
+        for m in (activations, losses, layers, norms, optim, init, gradient) for c in m.COMPONENTS}
 COMPONENTS: dict[str, Component] = {n: _ALL[n] for n in CANONICAL if n in _ALL}
 COMPONENTS.update({n: c for n, c in _ALL.items() if n not in COMPONENTS})
 

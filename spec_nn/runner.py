@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import given, seed as hseed
+from hypothesis.errors import FlakyFailure
 
 from .checks import Context, get_check
 from .errors import ImplError, SpecViolation
@@ -118,7 +119,18 @@ def check_property(component: Component, prop: str, impl, *, dtype="float64", pr
         infos.append(info or {})
 
     try:
-        run()
+        try:
+            run()
+        except FlakyFailure as flaky:
+            # The implementation is not deterministic (e.g. an unseeded RNG): report the first real
+            # violation Hypothesis saw, marked as not reproducible, instead of a Hypothesis internal error.
+            inner = [e for e in flaky.exceptions if isinstance(e, (SpecViolation, ImplError))]
+            if not inner:
+                raise ImplError(f"not reproducible: {flaky}", kind="raised") from None
+            e = inner[0]
+            if isinstance(e, SpecViolation):
+                e.message += " (not reproducible: the implementation gives different results for the same input)"
+            raise e from None
         if fatal:
             e = fatal[0]
             verdict.status, verdict.message = "error", f"{e.kind}: {e.reason}"

@@ -183,7 +183,8 @@ def test_manifest_path_may_be_one_string(tmp_path):
 
 def test_nondeterministic_submission_is_named_so(tmp_path):
     """A result that depends on the call history (here every 4th call is off) fails once and passes on the
-    replay: Hypothesis' Flaky becomes an "error" saying "nondeterministic", not an internal error."""
+    replay: Hypothesis' Flaky becomes a verdict saying so (the runner's "not reproducible" failure, or the
+    grader's "nondeterministic" error), never an internal error."""
     (tmp_path / "common").mkdir()
     (tmp_path / "common" / "__init__.py").write_text("")
     (tmp_path / "common" / "layers.py").write_text(textwrap.dedent('''
@@ -194,15 +195,13 @@ def test_nondeterministic_submission_is_named_so(tmp_path):
                 CALLS[0] += 1
                 return np.maximum(x, 0) + (1.0 if CALLS[0] % 4 == 0 else 0.0)
             def backward(self, dout):
-                return np.where(self.x > 0, dout, 0) if hasattr(self, "x") else dout
+                return dout
     '''))
     res = grade_submission(str(tmp_path), components=["relu"], **FAST)
-    props = _statuses(res)["relu"]
-    kinds = {n: (p["status"], p["info"].get("kind")) for n, p in props.items()}
-    assert ("error", "nondeterministic") in kinds.values(), kinds
-    assert not any(k == "internal" for _, k in kinds.values()), kinds
-    assert all(p["message"].startswith("nondeterministic:") for p in props.values()
-               if p["info"].get("kind") == "nondeterministic")
+    props = _statuses(res)["relu"].values()
+    said = [p for p in props if "not reproducible" in p["message"] or p["info"].get("kind") == "nondeterministic"]
+    assert said and all(p["status"] in ("fail", "error") for p in said), [(p["name"], p["message"]) for p in props]
+    assert not any(p["info"].get("kind") == "internal" for p in props)
 
 
 def test_a_grader_fault_is_labelled_internal_not_blamed_on_the_submission(monkeypatch):
@@ -215,3 +214,28 @@ def test_a_grader_fault_is_labelled_internal_not_blamed_on_the_submission(monkey
     props = _statuses(res)["relu"].values()
     assert all(p["info"].get("kind") == "internal" and "internal error of the grader" in p["message"]
                and "RuntimeError: boom" in p["message"] for p in props)
+
+
+def test_grade_class_dtype(float32_sub, tmp_path):
+    import shutil
+    klass = tmp_path / "class"
+    shutil.copytree(float32_sub, klass / "student_f32")
+    out = tmp_path / "res"
+    assert main(["grade-class", str(klass), "--out", str(out), "--workers", "1", "--no-progress", "--dtype", "float32",
+                 "--components", "relu,sigmoid", "--max-examples", "4"]) == 0
+    data = json.loads((out / "student_f32.json").read_text())
+    assert data["dtype"] == "float32" and data["exit"] == 0
+    assert all(c["status"] == "pass" for c in data["components"])
+
+
+@pytest.mark.parametrize("name,components", [
+    ("cs231n_correct", ["batch_norm", "layer_norm", "group_norm", "affine", "softmax_cross_entropy"]),
+    ("book_correct", ["sigmoid", "softmax", "affine", "batch_norm", "adam"]),
+])
+def test_correct_examples_pass_at_float32(name, components):
+    """The correct examples keep float32 float32 (cs231n's norms divided by an np.int64 count, which NumPy 2
+    promotes to float64: fixed in the example) and are not accused at float32 tolerances."""
+    res = grade_submission(os.path.join(EX, name), components=components, dtype="float32", max_examples=4)
+    bad = [(c["name"], p["name"], p["message"]) for c in res["components"] for p in c["properties"]
+           if p["status"] not in ("pass", "missing")]
+    assert not bad, bad

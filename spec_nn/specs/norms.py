@@ -20,11 +20,11 @@ from ..checks import call_backward, call_forward, make_dout, where_of
 from ..errors import SpecViolation
 from ..record import Case, Component, Convention, Property
 from ..reference import norms as ref
-from ..strategies import EXTREMES, values
+from ..strategies import EXTREMES, check_dtype, values
 from ..tolerance import assert_close, least_precise, tolerance
 
 SPECIALS = (0.0,) + EXTREMES
-NORM_EPS = (1e-5, 1e-3, 0.1)        # PyTorch's default, CS231n's, and one large enough to tell placements apart
+NORM_EPS = (1e-5, 1e-3, 0.1)        # PyTorch and CS231n default 1e-5; 0.1 tells the eps placements apart in float32
 MOMENTA = (0.9, 0.99, 0.8, 0.1)     # old-weight momenta (CS231n: 0.9); never 0.5, where both readings agree
 DROP_P = (0.1, 0.25, 0.5, 0.6, 0.8)  # drop ratios: p != 0.5 tells "p" from "keep probability"
 STAT_P = (0.2, 0.3, 0.6, 0.75, 0.8)  # p(1-p) >= 0.16: a forgotten 1/(1-p) is >= 17 standard errors away
@@ -84,6 +84,7 @@ def _param(draw, n, *, smooth, specials=(0.0, 1.0), scale=1.0):
 
 def dropout_cases(*, dtype=np.float64, smooth=False):
     """Case(x; p, mode, seed): x of 1-3 axes with zeros (ambiguous under the mask) and +-1000."""
+    dtype = check_dtype(dtype)
     @st.composite
     def build(draw):
         x = draw(values(st.integers(1, 3).flatmap(lambda n: st.tuples(*[st.integers(1, 4)] * n)), dtype=dtype,
@@ -96,6 +97,7 @@ def dropout_cases(*, dtype=np.float64, smooth=False):
 def dropout_stat_cases(*, dtype=np.float64, smooth=False):
     """Train-mode Case with x = one row of 2-6 nonzero values (|x| >= 0.1) repeated STAT_SAMPLES times: each
     column is STAT_SAMPLES independent draws of one unit's mask, and an output 0 means dropped."""
+    dtype = check_dtype(dtype)
     @st.composite
     def build(draw):
         d = draw(st.integers(2, 6))
@@ -115,6 +117,8 @@ def batch_norm_cases(*, spatial: bool = False, mode: str | None = None):
     be dead (all zeros).  running_var >= 0.1; eps from NORM_EPS; momentum from MOMENTA.
     """
     def cases(*, dtype=np.float64, smooth=False):
+        dtype = check_dtype(dtype)
+
         @st.composite
         def build(draw):
             md = mode or draw(st.sampled_from(("train", "eval")))
@@ -139,6 +143,7 @@ def batch_norm_cases(*, spatial: bool = False, mode: str | None = None):
 
 def layer_norm_cases(*, dtype=np.float64, smooth=False):
     """x (N, D) with D >= 2, every row spread (one may be all zeros); gamma, beta (D,); eps."""
+    dtype = check_dtype(dtype)
     @st.composite
     def build(draw):
         n, d = draw(st.integers(1, 4)), draw(st.integers(2, 5))
@@ -153,6 +158,7 @@ def layer_norm_cases(*, dtype=np.float64, smooth=False):
 def group_norm_cases(*, dtype=np.float64, smooth=False):
     """x (N, C, H, W) with C = G * k, at least 2 elements per group, every group spread (one may be all
     zeros); gamma, beta (C,); hp G, eps."""
+    dtype = check_dtype(dtype)
     @st.composite
     def build(draw):
         n, g, k, h, w = draw(st.tuples(*[st.integers(1, 3)] * 5))

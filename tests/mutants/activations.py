@@ -36,6 +36,10 @@ MUTANTS = [
            np.exp(c["x"] - c["x"].mean(-1, keepdims=True)) / np.exp(c["x"] - c["x"].mean(-1, keepdims=True)).sum(-1, keepdims=True),
            lambda c, d: {"x": ref.softmax_backward(d, c["x"])},
            caught_by=("finite_outputs", "rows_sum_to_one", "forward_matches_reference"), why="mean shift still overflows"),
+    Mutant("softmax", "clips_logits", lambda c: ref.softmax(np.clip(c["x"], -20, 20)),
+           lambda c, d: {"x": ref.softmax_backward(d, np.clip(c["x"], -20, 20))},
+           caught_by=("shift_invariant", "forward_matches_reference"),
+           why="clips logits to [-20, 20] against overflow instead of subtracting the row max"),
     Mutant("sigmoid", "derivative_y", lambda c: ref.sigmoid(c["x"]), lambda c, d: {"x": d * ref.sigmoid(c["x"])},
            caught_by=("derivative_at_most_quarter", "backward_matches_reference"), why="forgot the (1 - y) factor"),
     Mutant("sigmoid", "overflow_exp", lambda c: 1 / (1 + np.exp(-c["x"].astype(np.float64))).astype(c["x"].dtype) if False else

@@ -104,8 +104,8 @@ DROPOUT_MUTANTS = [
            caught_by=("backward_matches_reference",),
            why="backward draws a new mask instead of reusing the forward's"),
     Mutant("dropout", "ignores_seed", _fresh_rng_forward, _fresh_rng_backward,
-           caught_by=("forward_matches_reference", "backward_matches_finite_differences"),
-           why="unseeded generator: forward and backward disagree on the mask"),
+           caught_by=("forward_matches_reference", "backward_matches_reference"),
+           why="unseeded generator: two calls with the same seed disagree on the mask"),
     Mutant("dropout", "scales_x_in_place", _mutating_dropout, _inverted_bwd, caught_by=("does_not_mutate_inputs",),
            why="x *= mask / (1 - p) writes into the caller's array"),
     Mutant("dropout", "float64_mask", lambda c: c["x"] * ((_keep(c) / (1 - c["p"])) if c["mode"] == "train" else 1.0),
@@ -114,9 +114,9 @@ DROPOUT_MUTANTS = [
            why="CS231n's mask = (rand < keep) / keep is float64: float32 x comes out float64"),
     Mutant("dropout", "renormalises_total_activation", _drop(_renormalised), _inverted_bwd,
            caught_by=("batch_rows_independent",), why="rescales so that sum|out| = sum|x| over the whole batch"),
-    Mutant("dropout", "divides_by_realised_keep_share",
-           _drop(lambda c, m: c["x"] * m / m.mean()), _inverted_bwd, caught_by=("finite_outputs",),
-           why="scales by 1/mean(mask): 0/0 when every unit is dropped"),
+    Mutant("dropout", "divides_by_mask", _drop(lambda c, m: c["x"] / (m / (1 - c["p"]))), _inverted_bwd,
+           caught_by=("finite_outputs", "forward_matches_reference"),
+           why="x / mask for x * mask (mask = keep / (1 - p)): dropped units become inf (nan where x == 0)"),
 ]
 
 DROPOUT_CORRECT = [

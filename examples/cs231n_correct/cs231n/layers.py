@@ -31,7 +31,7 @@ def _norm_fwd(x, gamma, beta, eps, axis):
 
 
 def _norm_bwd_xhat(dxhat, xhat, std, axis):
-    m = np.prod([xhat.shape[a] for a in np.atleast_1d(axis)])
+    m = int(np.prod([xhat.shape[a] for a in np.atleast_1d(axis)]))  # a Python int keeps float32 float32
     return (dxhat - dxhat.sum(axis=axis, keepdims=True) / m
             - xhat * (dxhat * xhat).sum(axis=axis, keepdims=True) / m) / std
 
