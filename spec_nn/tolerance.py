@@ -109,3 +109,8 @@ def assert_close(actual, expected, *, rtol: float, atol: float, name: str = "out
         "allowed": f"atol={atol:g} + rtol={rtol:g}*|expected|",
     }
     raise SpecViolation(msg, component=component, property=property, stats=stats, expected=e, actual=a)
+
+
+def index_str(index) -> str:
+    """``(np.int64(0), np.int64(3))`` -> ``"[0, 3]"`` for messages."""
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"

@@ -9,7 +9,7 @@ from ..errors import SpecViolation
 from ..record import Case, Component, Convention, Property
 from ..reference import activations as ref
 from ..strategies import EXTREMES, shapes, values
-from ..tolerance import assert_close, least_precise, tolerance
+from ..tolerance import assert_close, least_precise, tolerance, index_str
 
 SLOPE, ALPHA = 0.01, 1.0
 
@@ -64,7 +64,7 @@ def relu_grad_at_zero(component, impl, case, ctx):
     got = float(dx[i])
     named = [n for n, val in allowed.items() if got == val and n not in accepted]
     extra = f" (variant grad_at_zero={named[0]}, which is not accepted)" if named else ""
-    raise SpecViolation(f"dx{list(i)}={got}, but should be {allowed[accepted[0]]} [relu_backward at x=0]{extra}",
+    raise SpecViolation(f"dx{index_str(i)}={got}, but should be {allowed[accepted[0]]} [relu_backward at x=0]{extra}",
                         stats={"zeros": len(zeros)})
 
 
@@ -75,7 +75,7 @@ def sigmoid_derivative_at_most_quarter(component, impl, case, ctx):
     rtol, atol = tolerance(component, least_precise(x.dtype), "backward")
     if np.any(d > 0.25 + atol) or np.any(d < -atol):
         i = tuple(np.argwhere((d > 0.25 + atol) | (d < -atol))[0])
-        raise SpecViolation(f"dx{list(i)}={d[i]}, but should lie in [0, 0.25] [sigmoid_backward at x={x[i]}]")
+        raise SpecViolation(f"dx{index_str(i)}={d[i]}, but should lie in [0, 0.25] [sigmoid_backward at x={x[i]}]")
     return {}
 
 
@@ -95,10 +95,10 @@ def softmax_rows_sum_to_one(component, impl, case, ctx):
     rtol, atol = tolerance(component, least_precise(case.dtype), "forward")
     if not np.isfinite(y).all():
         i = tuple(np.argwhere(~np.isfinite(y))[0])
-        raise SpecViolation(f"out{list(i)}={y[i]}, but should be finite [softmax_forward at {case!r}]")
+        raise SpecViolation(f"out{index_str(i)}={y[i]}, but should be finite [softmax_forward at {case!r}]")
     if (y < -atol).any() or (y > 1 + atol).any():
         i = tuple(np.argwhere((y < -atol) | (y > 1 + atol))[0])
-        raise SpecViolation(f"out{list(i)}={y[i]}, but should lie in [0, 1] [softmax_forward at {case!r}]")
+        raise SpecViolation(f"out{index_str(i)}={y[i]}, but should lie in [0, 1] [softmax_forward at {case!r}]")
     assert_close(y.sum(axis=-1), np.ones(y.shape[:-1]), rtol=0, atol=max(atol, 10 * rtol) * y.shape[-1] ** 0.5,
                  name="out.sum(axis=-1)", where="softmax rows must sum to 1")
     return {}

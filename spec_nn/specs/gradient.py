@@ -22,7 +22,7 @@ from ..errors import SpecViolation
 from ..record import Case, Component, Property
 from ..reference import gradient as ref
 from ..strategies import shapes, values
-from ..tolerance import least_precise
+from ..tolerance import least_precise, index_str
 
 H = {"float64": 1e-4, "float32": 1e-2}
 
@@ -55,7 +55,7 @@ def within_h2_of_analytic(component, impl, case, ctx):
     bad = ~(err <= atol + rtol * np.abs(exact))
     if bad.any():
         i = tuple(int(j) for j in np.argwhere(bad)[0])
-        raise SpecViolation(f"out{list(i)}={got[i]!r}, but should be {exact[i]!r} within {atol + rtol * abs(exact[i]):.3g} "
+        raise SpecViolation(f"out{index_str(i)}={float(got[i])!r}, but should be {float(exact[i])!r} within {atol + rtol * abs(exact[i]):.3g} "
                             f"(O(h^2) truncation + rounding at h={h:g}) [{where}]",
                             stats={"mismatched": f"{int(bad.sum())} / {bad.size}", "greatest_abs_diff": f"{err.max():.3g}",
                                    "allowed": f"atol={atol:.3g} + rtol={rtol:.3g}*|analytic|"},
@@ -74,7 +74,7 @@ def restores_input(component, impl, case, ctx):
         raise SpecViolation(f"out is x itself, but should be a new array [{where}]")
     if x.shape != x0.shape or not np.array_equal(x, x0):
         i = tuple(int(j) for j in np.argwhere(x != x0)[0]) if x.shape == x0.shape else ()
-        raise SpecViolation(f"x{list(i)}={x[i]!r} after the call, but should be restored to {x0[i]!r} [{where}]")
+        raise SpecViolation(f"x{index_str(i)}={float(x[i])!r} after the call, but should be restored to {float(x0[i])!r} [{where}]")
     return {}
 
 
@@ -103,9 +103,9 @@ COMPONENTS = [
         forward=lambda c, v: ref.numerical_gradient(ref.function(c["f"]), c["x"], c["h"]),
         torch=torch_numerical_gradient, cases=gradient_cases(),
         generic=("forward_matches_reference", "does_not_mutate_inputs", "preserves_dtype", "finite_outputs"),
-        tol={("float32", "forward"): (1e-3, 2e-3, "central differences in float32 differ by rounding, "
-                                      "~eps32 |f| / h = 1e-5 |f| at h = 1e-2 (measured: <= 4e-4 over "
-                                      "1500 cases, torch and reference)")},
+        tol={("float32", "forward"): (2e-2, 1e-2, "central differences in float32 differ by rounding, "
+                                      "~eps32 |f| / h: 1e-5 |f| at the spec's h = 1e-2, but ~1e-3 |f| at "
+                                      "the book's hard-coded h = 1e-4 (graded book code, measured 0.9% off)")},
         properties=(Property("within_h2_of_analytic", within_h2_of_analytic,
                              "the error against the analytic gradient is O(h^2) truncation plus rounding"),
                     Property("restores_input", restores_input,

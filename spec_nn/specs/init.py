@@ -19,6 +19,8 @@ Glorot uniform) has a narrower sampling distribution, so it passes too.
 from __future__ import annotations
 
 import numpy as np
+
+from ..tolerance import index_str
 from hypothesis import strategies as st
 
 from ..checks import call_forward, where_of
@@ -46,7 +48,7 @@ def _sample(component, impl, case) -> np.ndarray:
     w = w.astype(np.float64)
     if not np.isfinite(w).all():
         i = tuple(int(j) for j in np.argwhere(~np.isfinite(w))[0])
-        raise SpecViolation(f"out{list(i)}={w[i]}, but should be finite [{where_of(component, 'forward', case)}]")
+        raise SpecViolation(f"out{index_str(i)}={w[i]}, but should be finite [{where_of(component, 'forward', case)}]")
     return w.reshape(-1)
 
 

@@ -21,7 +21,7 @@ from ..errors import SpecViolation
 from ..record import Case, Component, Convention, Property
 from ..reference import norms as ref
 from ..strategies import EXTREMES, check_dtype, values
-from ..tolerance import assert_close, least_precise, tolerance
+from ..tolerance import assert_close, least_precise, tolerance, index_str
 
 SPECIALS = (0.0,) + EXTREMES
 NORM_EPS = (1e-5, 1e-3, 0.1)        # PyTorch and CS231n default 1e-5; 0.1 tells the eps placements apart in float32
@@ -197,7 +197,7 @@ def _deterministic(component, impl, case, got=None):
         again = call_forward(impl, c.copy())["out"]
         if np.shape(first) == np.shape(again) and not np.array_equal(first, again, equal_nan=True):
             i = tuple(int(k) for k in np.argwhere(~((first == again) | (np.isnan(first) & np.isnan(again))))[0])
-            raise SpecViolation(f"out{list(i)}={float(again[i]):.8g} on a second call, but should be "
+            raise SpecViolation(f"out{index_str(i)}={float(again[i]):.8g} on a second call, but should be "
                                 f"{float(first[i]):.8g} as on the first: the mask must be a function of hp "
                                 f"seed={case['seed']} [{where_of(component, 'forward', c)}]")
 
@@ -220,7 +220,7 @@ def dropout_forward_consistent(component, impl, case, ctx):
     s = ref.dropout_scale(p, mode, f0)
     i = tuple(np.argwhere(~fits[f0])[0])
     should = (f"0 or x*{s:.6g}={float(x[i]) * s:.8g}" if mode == "train" else f"x*{s:.6g}={float(x[i]) * s:.8g}")
-    msg = f"out{list(i)}={float(got[i]):.8g}, but should be {should} (form={f0}, p={p}) [{where}]"
+    msg = f"out{index_str(i)}={float(got[i]):.8g}, but should be {should} (form={f0}, p={p}) [{where}]"
     other = [f for f in FORM.variants if f not in accepted and fits[f].all()]
     if other:
         msg += f" (matches variant form={other[0]}, which is not accepted)"
