@@ -208,6 +208,7 @@ def _plot_png(plot: dict) -> str:
 # -- HTML ---------------------------------------------------------------------------------------------
 
 STATUS_ORDER = ("fail", "error", "blocked", "missing", "pass", "n/a", "skip")
+SELF = ("forward_matches_reference", "backward_matches_reference")
 
 
 def _cell(verdicts: list[dict]) -> dict:
@@ -218,16 +219,41 @@ def _cell(verdicts: list[dict]) -> dict:
     return {"status": status, "title": msg or ", ".join(f"{v['dtype']} {v['status']}" for v in verdicts)}
 
 
+def _short(backend: str) -> str:
+    """Column letter of a backend in the matrix: R(eference), T(orch CPU), C(UDA), S(ubmission)."""
+    return {"reference": "R", "torch-cpu": "T", "torch-cuda": "C"}.get(backend, "S")
+
+
 def matrix(components: list[dict]) -> dict:
+    """Component x property x backend at a glance: one row per component, one column per generic
+    property plus one for the component's specific properties; each cell holds one small badge per
+    backend (worst status over dtypes; the message in its tooltip)."""
+    from spec_nn.record import GENERIC
     backends = list(dict.fromkeys(v["backend"] for v in components))
-    rows: dict = {}
+    cells: dict = {}
     for v in components:
-        rows.setdefault((v["component"], v["property"]), {}).setdefault(v["backend"], []).append(v)
-    table = []
-    for (comp, prop), by_b in rows.items():
-        table.append({"component": comp, "property": prop,
-                      "cells": [_cell(by_b[b]) if b in by_b else {"status": "skip", "title": ""} for b in backends]})
-    return {"backends": backends, "rows": table}
+        cells.setdefault(v["component"], {}).setdefault(v["property"], {}).setdefault(v["backend"], []).append(v)
+
+    def badges(by_b: dict, prop: str) -> list[dict]:
+        out = []
+        for b in backends:
+            if b in by_b:
+                c = _cell(by_b[b])
+            elif b == "reference" and prop in SELF:
+                c = {"status": "n/a", "title": "the reference is the definition this property compares with"}
+            else:
+                c = {"status": "skip", "title": "not run on this backend"}
+            out.append({**c, "letter": _short(b), "backend": b})
+        return out
+
+    generic = [g for g in GENERIC if any(g in props for props in cells.values())]
+    rows = []
+    for comp, props in cells.items():
+        rows.append({"component": comp,
+                     "generic": [badges(props[g], g) if g in props else None for g in generic],
+                     "specific": [(p, badges(by_b, p)) for p, by_b in props.items() if p not in GENERIC]})
+    legend = ", ".join(f"{_short(b)} = {b}" for b in backends)
+    return {"backends": backends, "generic": generic, "rows": rows, "legend": legend}
 
 
 def render_html(report: dict) -> str:
