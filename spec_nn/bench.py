@@ -70,14 +70,51 @@ def bench_one(component, backend: str, prop: str, examples: int, dtype="float64"
     return row
 
 
+def bench_submission(path: str, profile: str = "fast") -> dict:
+    """Grade a whole submission and split the wall time into time spent inside the sandboxed
+    implementation (Session.call, IPC included) and everything else."""
+    from . import sandbox
+    from .grading import grade_submission
+    spent = {"seconds": 0.0, "calls": 0}
+    original = sandbox.Session.call
+
+    def timed(self, *a, **kw):
+        t0 = time.perf_counter()
+        try:
+            return original(self, *a, **kw)
+        finally:
+            spent["seconds"] += time.perf_counter() - t0
+            spent["calls"] += 1
+    sandbox.Session.call = timed
+    try:
+        t0 = time.perf_counter()
+        res = grade_submission(path, profile=profile)
+        total = time.perf_counter() - t0
+    finally:
+        sandbox.Session.call = original
+    return {"submission": path, "profile": profile, "seconds": round(total, 2),
+            "impl_seconds": round(spent["seconds"], 2), "impl_calls": spent["calls"],
+            "overhead_ratio": round(total / spent["seconds"], 2) if spent["seconds"] else None,
+            "score": res["score"]}
+
+
 def add_arguments(parser):
     parser.add_argument("--examples", type=int, default=50, help="examples per component::property (default 50)")
     parser.add_argument("--backends", default="reference,torch-cpu", help="comma-separated backends")
     parser.add_argument("--components", default="", help="comma-separated subset (default: all)")
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
+    parser.add_argument("--submission", default=None, metavar="PATH",
+                        help="instead: grade PATH and report the harness overhead of the grading path")
 
 
 def run(args) -> int:
+    if args.submission:
+        row = bench_submission(args.submission)
+        print(json.dumps(row))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(row, f, indent=2)
+        return 0
     names = [n for n in args.components.split(",") if n] or list(COMPONENTS)
     rows = []
     for name in names:
@@ -87,7 +124,10 @@ def run(args) -> int:
                 continue
             props = [p for p in ("forward_matches_reference", "backward_matches_finite_differences")
                      if p in c.property_names and not (backend == "reference" and p == "forward_matches_reference")]
-            for prop in props or [c.property_names[0]]:
+            # the reference is not compared with itself: time its first other property instead
+            fallback = [p for p in c.property_names if p not in ("forward_matches_reference",
+                                                                  "backward_matches_reference")][:1]
+            for prop in props or fallback:
                 rows.append(bench_one(c, backend, prop, args.examples))
                 r = rows[-1]
                 print(f"{name:<22} {backend:<10} {prop:<38} {r['examples_per_s'] or 0:>8.1f} ex/s  "

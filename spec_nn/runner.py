@@ -4,6 +4,7 @@ layers over :func:`check_property`.
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,12 @@ def strategy_for(component: Component, prop: str, dtype):
     smooth = prop == "backward_matches_finite_differences"
     specific = component.specific(prop)
     factory = specific.cases if specific is not None and specific.cases is not None else component.cases
+    return _strategy(factory, np.dtype(dtype).name, smooth)
+
+
+@functools.lru_cache(maxsize=1024)
+def _strategy(factory, dtype: str, smooth: bool):
+    """Strategies are immutable: build each (factory, dtype, smooth) once, not once per property."""
     return factory(dtype=np.dtype(dtype), smooth=smooth)
 
 

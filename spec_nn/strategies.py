@@ -11,6 +11,7 @@ Every public strategy validates its arguments eagerly and raises ``InvalidArgume
 """
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -70,8 +71,12 @@ def shapes(*, min_dims: int = 2, max_dims: int = 2, min_side: int = 1, max_side:
     """Array shapes with ``min_dims..max_dims`` axes of length ``min_side..max_side`` (axis 0 is the batch)."""
     min_dims, max_dims = check_range("min_dims", min_dims, "max_dims", max_dims, minimum=1)
     min_side, max_side = check_range("min_side", min_side, "max_side", max_side, minimum=1)
-    return st.integers(min_dims, max_dims).flatmap(
-        lambda n: st.tuples(*[st.integers(min_side, max_side)] * n))
+    return st.integers(min_dims, max_dims).flatmap(functools.partial(_sides, lo=min_side, hi=max_side))
+
+
+@functools.lru_cache(maxsize=256)
+def _sides(n: int, lo: int, hi: int) -> SearchStrategy:
+    return st.tuples(*[st.integers(lo, hi)] * n)
 
 
 # One pool of standard normals, sliced by the drawn seed: creating a Generator per example costs more
@@ -119,21 +124,29 @@ def values(shape, *, dtype=np.float64, scale: float = 1.0, specials=(0.0,), smoo
         if not isinstance(v, numbers.Real):
             raise invalid("specials", specials, "must contain real numbers only")
 
-    @st.composite
-    def build(draw):
-        shp = draw_if(draw, shape)
-        x = _seeded(shp, draw(st.integers(0, 2**16)), scale, decimals)
-        if smooth:
-            x = push_from_kinks(x, kinks, gap)
-        elif specials and x.size and max_specials:
-            picks = draw(st.lists(st.tuples(st.integers(0, x.size - 1), st.sampled_from(specials)),
-                                  max_size=min(max_specials, x.size)))
-            flat = x.reshape(-1)
-            for i, v in picks:
-                flat[i] = v
-        return x.astype(dt)
+    return _values(shape, dt, scale, specials, smooth, tuple(kinks), gap, decimals, max_specials)
 
-    return build()
+
+# Defined once at module level: applying @st.composite is costly (Hypothesis re-reads the function's
+# source each time), and values() is called inside other strategies' draws, once per example.
+@st.composite
+def _values(draw, shape, dt, scale, specials, smooth, kinks, gap, decimals, max_specials):
+    shp = draw_if(draw, shape)
+    x = _seeded(shp, draw(st.integers(0, 2**16)), scale, decimals)
+    if smooth:
+        x = push_from_kinks(x, kinks, gap)
+    elif specials and x.size and max_specials:
+        picks = draw(_picks(x.size, specials, max_specials))
+        flat = x.reshape(-1)
+        for i, v in picks:
+            flat[i] = v
+    return x.astype(dt)
+
+
+@functools.lru_cache(maxsize=4096)
+def _picks(size: int, specials: tuple, max_specials: int) -> SearchStrategy:
+    """(flat index, special value) pairs; cached because a new strategy object is validated on first use."""
+    return st.lists(st.tuples(st.integers(0, size - 1), st.sampled_from(specials)), max_size=min(max_specials, size))
 
 
 def labels(n: int, classes: int, seed_strategy=None) -> SearchStrategy:
