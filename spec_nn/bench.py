@@ -98,6 +98,31 @@ def bench_submission(path: str, profile: str = "fast") -> dict:
             "score": res["score"]}
 
 
+def bench_naive_baseline(examples: int = 200) -> dict:
+    """The approach spec_nn replaces, for comparison: Hypothesis drawing every float of the array
+    (hypothesis.extra.numpy.arrays) and one torch call per example, compared with NumPy."""
+    import torch
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+    spent, count = [0.0], [0]
+
+    @settings(max_examples=examples, database=None, deadline=None, derandomize=True)
+    @given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
+                      elements=st.floats(-1000, 1000)))
+    def run(x):
+        t0 = time.perf_counter()
+        y = torch.relu(torch.from_numpy(x)).numpy()
+        spent[0] += time.perf_counter() - t0
+        count[0] += 1
+        np.testing.assert_allclose(y, np.maximum(x, 0))
+    t0 = time.perf_counter()
+    run()
+    total = time.perf_counter() - t0
+    return {"component": "relu (naive baseline)", "examples": count[0], "seconds": round(total, 3),
+            "examples_per_s": round(count[0] / total, 1), "overhead_ratio": round(total / spent[0], 2)}
+
+
 def add_arguments(parser):
     parser.add_argument("--examples", type=int, default=50, help="examples per component::property (default 50)")
     parser.add_argument("--backends", default="reference,torch-cpu", help="comma-separated backends")
@@ -134,13 +159,16 @@ def run(args) -> int:
                       f"overhead {r['overhead_ratio'] or 0:>6.2f}x"
                       + (f"  fd evals {r['fd_evals_per_check']:.0f} (full: {r['full_central_difference_evals']})"
                          if "fd_evals_per_check" in r else ""), flush=True)
+    base = bench_naive_baseline(args.examples * 4)
+    print(f"{'relu naive baseline':<22} {'torch-cpu':<10} {'hnp.arrays + torch call':<38} {base['examples_per_s']:>8.1f} ex/s  "
+          f"overhead {base['overhead_ratio']:>6.2f}x", flush=True)
     ratios = [r["overhead_ratio"] for r in rows if r["overhead_ratio"]]
     total_s = sum(r["seconds"] for r in rows)
     total_impl = sum(r["impl_seconds"] for r in rows)
     summary = {"machine": f"{platform.machine()} {platform.processor() or ''}".strip(), "python": platform.python_version(),
                "median_overhead_ratio": float(np.median(ratios)) if ratios else None,
                "aggregate_overhead_ratio": round(total_s / total_impl, 2) if total_impl else None,
-               "rows": len(rows)}
+               "rows": len(rows), "naive_baseline": base}
     print(json.dumps(summary))
     if args.json:
         with open(args.json, "w") as f:
