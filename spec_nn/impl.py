@@ -36,11 +36,14 @@ class Impl:
 
     def repro(self, prop: str, case: Case) -> str:
         """A copy-paste snippet that re-runs the failing check on the minimal example."""
+        known = self.backend in ("reference", "torch-cpu", "torch-cuda")
+        target = repr(self.backend) if known else "impl"
+        where = "" if known else "\n# impl: the implementation under test, an Impl (e.g. FunctionImpl(get(name), fwd, bwd))"
         return (
             "import numpy as np\n"
             "from spec_nn import Case, check_case\n"
-            f"case = {case.code()}\n"
-            f"check_case({self.component.name!r}, {prop!r}, {self.backend!r}, case)  # raises SpecViolation\n"
+            f"case = {case.code()}{where}\n"
+            f"check_case({self.component.name!r}, {prop!r}, {target}, case)  # raises SpecViolation\n"
         )
 
 

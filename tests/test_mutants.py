@@ -54,3 +54,20 @@ def test_every_property_has_a_mutant():
     covered = {(m.component, p) for m in MUTANTS for p in m.caught_by}
     missing = [f"{c.name}::{p}" for c in COMPONENTS.values() for p in c.property_names if (c.name, p) not in covered]
     assert not missing, f"properties without a mutant: {missing}"
+
+
+def test_failure_carries_message_stats_example_and_a_runnable_repro():
+    """A failing check reports the one-line message, mismatch statistics, the shrunk minimal example and
+    a snippet that, run as written, raises the same violation."""
+    from spec_nn.errors import SpecViolation
+    m = next(m for m in MUTANTS if m.component == "relu" and m.name == "mask_x_lt_0")
+    impl = _impl(m)
+    v = check_property(get("relu"), "backward_matches_reference", impl)
+    assert v.status == "fail"
+    assert v.message.startswith("dx[") and ", but should be 0" in v.message
+    assert v.stats["mismatched"].startswith("1 /") and "allowed" in v.stats
+    assert (v.example["x"] == 0).sum() == 1 and v.example["x"].size == 1  # shrunk to x = [0.]
+    assert "check_case('relu', 'backward_matches_reference', impl, case)" in v.repro
+    with pytest.raises(SpecViolation) as e:
+        exec(v.repro, {"impl": impl})
+    assert e.value.message.split(" [")[0] == v.message.split(" [")[0]

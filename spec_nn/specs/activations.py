@@ -111,7 +111,8 @@ def softmax_shift_invariant(component, impl, case, ctx):
     y1 = call_forward(impl, case.copy())["out"]
     y2 = call_forward(impl, Case({"x": (x + c).astype(x.dtype)}))["out"]
     rtol, atol = tolerance(component, least_precise(x.dtype, np.asarray(y1).dtype), "forward")
-    assert_close(y2, y1, rtol=rtol * 10, atol=atol * 10, name="softmax(x + c)",
+    # NaN in both is finite_outputs' finding; here only a difference the shift makes counts
+    assert_close(y2, y1, rtol=rtol * 10, atol=atol * 10, name="softmax(x + c)", equal_nan=True,
                  where=f"should equal softmax(x) for c={c.reshape(-1)[:4].tolist()} per row")
     return {}
 
