@@ -1,8 +1,8 @@
 """The sandbox worker: ``python -I _worker.py REQ_FD RES_FD MEMORY_MB`` (started by spec_nn.sandbox).
 
-A standalone script: it imports only the standard library, NumPy and spec_nn/adapters.py (by path), never
-the grading code.  Requests and replies are length-prefixed pickles on two pipes; what the submission
-prints goes to a truncated buffer and is sent back with the reply.
+A standalone script: it imports only the standard library, NumPy and spec_nn/adapters*.py (as a bare package
+of spec_nn's directory), never the grading code.  Requests and replies are length-prefixed pickles on two
+pipes; what the submission prints goes to a truncated buffer and is sent back with the reply.
 """
 import io
 import os
@@ -56,11 +56,14 @@ def main():
     cap = Capped()
     sys.stdout = sys.stderr = cap
     import numpy as np
-    import importlib.util
-    here = os.path.dirname(os.path.abspath(__file__))
-    spec = importlib.util.spec_from_file_location("_spec_nn_adapters", os.path.join(here, "adapters.py"))
-    adapters = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(adapters)
+    import importlib
+    import types
+    # spec_nn's directory as a bare package, without spec_nn/__init__.py (which imports the grading code): the
+    # adapters import their dialect modules (adapters_book.py, adapters_cs231n.py) relatively
+    package = types.ModuleType("_spec_nn_adapters")
+    package.__path__ = [os.path.dirname(os.path.abspath(__file__))]
+    sys.modules[package.__name__] = package
+    adapters = importlib.import_module("_spec_nn_adapters.adapters")
     sub = None
 
     def read(n):

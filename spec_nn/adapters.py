@@ -1,20 +1,22 @@
-"""Adapters: each canonical component, called through a student's own API.
+"""Adapters: each canonical component, called through a student's own API (the shared core).
 
 Two dialects plus a manifest:
 
-* ``book`` ("Deep Learning from Scratch"): ``common/functions.py`` functions, ``common/layers.py``
-  classes with ``forward``/``backward`` (gradients stored as ``dW``/``db``/``dgamma``... or, in the
-  book-2 form, in the ``grads`` list next to ``params``), ``common/optimizer.py`` classes with
-  ``update(params, grads)`` on dicts (book 2: lists), ``common/gradient.py`` ``numerical_gradient(f, x)``.
-* ``cs231n``: ``cs231n/layers.py`` ``*_forward(...) -> (out, cache)`` / ``*_backward(dout, cache)``,
-  loss functions returning ``(loss, dx)``, ``cs231n/optim.py`` update rules with config dicts,
-  ``cs231n/gradient_check.py``.
-* ``manifest``: a TOML file mapping canonical names to ``module:callable`` (see :class:`Submission`).
+* ``book`` ("Deep Learning from Scratch" 1 and 2): spec_nn/adapters_book.py.
+* ``cs231n`` (the CS231n assignments): spec_nn/adapters_cs231n.py.
+* ``manifest``: a TOML file mapping canonical names to ``module:callable`` (see :class:`Submission` and
+  :class:`ManifestAdapter`, here).
 
-This file runs *inside the sandbox worker* (loaded by path; it imports only NumPy and the standard
-library).  An adapter returns outputs and gradients in the specification's layout (e.g. cs231n's
-``(1, C, 1, 1)`` group-norm gamma becomes ``(C,)``), so every check of the specification applies.
-Adapter options (``p_meaning`` for cs231n dropout: keep | drop) are named variants a rubric can accept.
+This module holds what the dialects share: the worker's view of a case, the submission loader, the
+:class:`Adapter` record, the helpers both dialects call, and the registry of the dialect tables
+(:func:`dialect_table`, :func:`core_components`, :func:`fixed_hp`), which imports a dialect module on first use
+(the dialect modules import this one).
+
+These files run *inside the sandbox worker* (imported from spec_nn's directory as a bare package, without
+spec_nn/__init__.py; they import only NumPy and the standard library).  An adapter returns outputs and
+gradients in the specification's layout (e.g. cs231n's ``(1, C, 1, 1)`` group-norm gamma becomes ``(C,)``), so
+every check of the specification applies.  Adapter options (``p_meaning`` for cs231n dropout: keep | drop) are
+named variants a rubric can accept.
 """
 from __future__ import annotations
 
@@ -204,7 +206,7 @@ class Submission:
         return getattr(m, name, None) if m is not None else None
 
     def table(self):
-        return MANIFEST_TABLE if self.style == "manifest" else (BOOK if self.style == "book" else CS231N)
+        return dialect_table(self.style)
 
     def describe(self) -> dict:
         """{component: {"forward": bool, "backward": bool}} for what this submission implements."""
@@ -216,7 +218,7 @@ class Submission:
             else:
                 has = ad.available(self)
             out[comp] = {"forward": bool(has[0]), "backward": bool(has[1]), "api": ad.api(self) if has[0] else "",
-                         "core": comp in CORE.get(self.style, ())}
+                         "core": comp in core_components(self.style)}
         if self.style == "manifest":
             for comp in self.manifest:
                 out.setdefault(comp, {"forward": True, "backward": "backward" in self.manifest[comp], "api": comp,
@@ -269,125 +271,9 @@ class Adapter:
 
 
 # ------------------------------------------------------------------------------------------------------
-# book ("Deep Learning from Scratch" 1 and 2)
+# Helpers both dialects use
 
-def book_grads(layer, names):
-    """Gradients a book layer stored: attributes (dW, db, dgamma...) or the book-2 ``grads`` list."""
-    out = {}
-    grads = getattr(layer, "grads", None)
-    for i, (spec_name, attrs) in enumerate(names):
-        for a in attrs:
-            v = getattr(layer, a, None)
-            if v is not None:
-                out[spec_name] = arr(v, f"{type(layer).__name__}.{a}")
-                break
-        else:
-            if isinstance(grads, (list, tuple)) and i < len(grads):
-                out[spec_name] = arr(grads[i], f"{type(layer).__name__}.grads[{i}]")
-            elif isinstance(grads, dict):
-                for a in attrs:
-                    if a.lstrip("d") in grads:
-                        out[spec_name] = arr(grads[a.lstrip("d")], f"{type(layer).__name__}.grads")
-                        break
-    return out
-
-
-def call_forward(layer, *args, train=None):
-    f = layer.forward
-    if train is not None:
-        try:
-            params = inspect.signature(f).parameters
-        except (TypeError, ValueError):
-            params = {}
-        if "train_flg" in params:
-            return f(*args, train_flg=train)
-    return f(*args)
-
-
-def book_layer(cls, make, fwd_args=lambda c: (c["x"],), grads=(), train=None, out_shape=None):
-    """A layer class ``cls(*make(case))`` with forward(*fwd_args) and backward(dout) -> dx."""
-    def forward(sub, c, o):
-        layer = sub.attr("layers", cls)(*make(c))
-        return {"out": arr(call_forward(layer, *fwd_args(c), train=train(c) if train else None), f"{cls}.forward")}
-
-    def backward(sub, c, dout, o):
-        layer = sub.attr("layers", cls)(*make(c))
-        call_forward(layer, *fwd_args(c), train=train(c) if train else None)
-        dx = layer.backward(dout)
-        res = {"x": arr(dx, f"{cls}.backward")}
-        res.update(book_grads(layer, grads))
-        return as_dict_grads(c, res.items())
-    return Adapter(forward, backward, needs=(f"layers.{cls}",), api=f"common.layers.{cls}")
-
-
-def book_function(fn, call=lambda f, c: f(c["x"]), mod="functions"):
-    def forward(sub, c, o):
-        return {"out": arr(call(sub.attr(mod, fn), c), fn)}
-    return Adapter(forward, needs=(f"{mod}.{fn}",), api=f"common.{mod}.{fn}")
-
-
-def book_prefer(*adapters):
-    """The first adapter the submission provides (a layer class with backward before a bare function)."""
-    class Prefer(Adapter):
-        def _pick(self, sub):
-            for a in adapters:
-                if a.available(sub)[0]:
-                    return a
-            return adapters[0]
-
-        def available(self, sub):
-            return self._pick(sub).available(sub)
-
-        def api(self, sub):
-            return self._pick(sub).api(sub)
-
-        def forward(self, sub, comp, case, options):
-            return self._pick(sub).forward(sub, comp, case, options)
-
-        def backward(self, sub, comp, case, dout, options):
-            return self._pick(sub).backward(sub, comp, case, dout, options)
-    return Prefer(None)
-
-
-def rowwise(fn):
-    """Call a function written for 1-D/2-D inputs on rows of the last axis (the book's softmax)."""
-    def call(f, c):
-        x = c["x"]
-        return np.asarray(fn(f, x.reshape(-1, x.shape[-1]))).reshape(x.shape) if x.ndim > 2 else fn(f, x)
-    return call
-
-
-def book_softmax_layer():
-    def reshape_fwd(sub, c, o):
-        x = c["x"]
-        layer = sub.attr("layers", "Softmax")()
-        y = arr(layer.forward(x.reshape(-1, x.shape[-1])), "Softmax.forward")
-        return {"out": y.reshape(x.shape)}
-
-    def reshape_bwd(sub, c, dout, o):
-        x = c["x"]
-        layer = sub.attr("layers", "Softmax")()
-        layer.forward(x.reshape(-1, x.shape[-1]))
-        dx = arr(layer.backward(dout.reshape(-1, x.shape[-1])), "Softmax.backward")
-        return {"x": dx.reshape(x.shape)}
-    return Adapter(reshape_fwd, reshape_bwd, needs=("layers.Softmax",), api="common.layers.Softmax")
-
-
-def book_loss_layer(cls, labels=lambda c: c.first(*T)):
-    def forward(sub, c, o):
-        layer = sub.attr("layers", cls)()
-        return {"out": arr(layer.forward(c["x"], labels(c)), f"{cls}.forward")}
-
-    def backward(sub, c, dout, o):
-        layer = sub.attr("layers", cls)()
-        layer.forward(c["x"], labels(c))
-        d = float(np.asarray(dout).reshape(-1)[0]) if np.size(dout) == 1 else dout
-        dx = arr(layer.backward(1) if d == 1 else layer.backward(d), f"{cls}.backward")
-        return {"x": dx}
-    return Adapter(forward, backward, needs=(f"layers.{cls}",), api=f"common.layers.{cls}")
-
-
-def _dropout_ratio(c):
+def dropout_ratio(c):
     """The specification's drop probability (from p_drop / p_keep / p + p_meaning)."""
     if "p_drop" in c.hp:
         return float(c.hp["p_drop"])
@@ -399,76 +285,13 @@ def _dropout_ratio(c):
     return p if c.hp.get("p_meaning", "drop") == "drop" else 1.0 - p
 
 
-def _train(c):
+def is_train(c):
     return str(c.first("mode", default="train")) == "train"
-
-
-def _bn_layer(sub, c):
-    x = c["x"]
-    feat = x.shape[1:] if x.ndim == 2 else (int(np.prod(x.shape[1:])),)
-    rm = c.first("running_mean", default=None)
-    rv = c.first("running_var", default=None)
-    kwargs = {}
-    if rm is not None:
-        kwargs["running_mean"] = np.array(rm, copy=True)
-    if rv is not None:
-        kwargs["running_var"] = np.array(rv, copy=True)
-    mom = c.first("momentum", default=None)
-    if mom is not None:
-        kwargs["momentum"] = mom
-    return sub.attr("layers", "BatchNormalization")(c["gamma"], c["beta"], **kwargs)
-
-
-def book_batchnorm():
-    def forward(sub, c, o):
-        layer = _bn_layer(sub, c)
-        out = arr(call_forward(layer, c["x"], train=_train(c)), "BatchNormalization.forward")
-        res = {"out": out}
-        if getattr(layer, "running_mean", None) is not None:
-            res["running_mean"] = arr(layer.running_mean, "BatchNormalization.running_mean")
-            res["running_var"] = arr(layer.running_var, "BatchNormalization.running_var")
-        return res
-
-    def backward(sub, c, dout, o):
-        if not _train(c):  # the book defines backward after a training forward only: derive it from
-            x = c["x"]     # the eval forward, which is affine in x, gamma and beta
-            f = lambda z, g, b: arr(call_forward(_bn_layer(sub, CaseView({**c.arrays, "x": z, "gamma": g, "beta": b},
-                                                                          c.consts, c.hp)), z, train=False),
-                                     "BatchNormalization.forward")
-            g, b = c["gamma"], c["beta"]
-            dx = f(dout, g, np.zeros_like(b)) - f(np.zeros_like(x), g, np.zeros_like(b))
-            xn = f(x, np.ones_like(g), np.zeros_like(b))
-            return as_dict_grads(c, [("x", dx.astype(x.dtype)), ("gamma", np.sum(dout * xn, axis=0)),
-                                     ("beta", np.sum(dout, axis=0))])
-        layer = _bn_layer(sub, c)
-        call_forward(layer, c["x"], train=_train(c))
-        dx = arr(layer.backward(dout), "BatchNormalization.backward")
-        res = {"x": dx}
-        res.update(book_grads(layer, [("gamma", ("dgamma",)), ("beta", ("dbeta",))]))
-        return as_dict_grads(c, res.items())
-    return Adapter(forward, backward, needs=("layers.BatchNormalization",), api="common.layers.BatchNormalization")
-
-
-def book_dropout():
-    def make(sub, c):
-        return sub.attr("layers", "Dropout")(_dropout_ratio(c))
-
-    def forward(sub, c, o):
-        layer = make(sub, c)
-        return {"out": arr(call_forward(layer, c["x"], train=_train(c)), "Dropout.forward")}
-
-    def backward(sub, c, dout, o):
-        if not _train(c):  # the book defines backward after a training forward only; eval is linear in x
-            return {"x": arr(call_forward(make(sub, c), dout, train=False), "Dropout.forward (eval)")}
-        layer = make(sub, c)
-        call_forward(layer, c["x"], train=_train(c))
-        return {"x": arr(layer.backward(dout), "Dropout.backward")}
-    return Adapter(forward, backward, needs=("layers.Dropout",), api="common.layers.Dropout")
 
 
 # -- optimizers: run the update rule over the gradient sequence and return the trajectory ------------
 
-def _opt_setup(c):
+def optimizer_case(c):
     pname = c.name_of("w", "params", "param", "x", "theta")
     w0 = c.first("w", "params", "param", "x", "theta")
     grads = c.first("grads", "g", "gs", "dws")
@@ -487,7 +310,7 @@ OPT_KEYS = {"sgd": ("lr",), "momentum": ("lr", "momentum"), "nesterov": ("lr", "
             "adagrad": ("lr",), "rmsprop": ("lr", "decay_rate"), "adam": ("lr", "beta1", "beta2")}
 
 
-def _opt_kwargs(c, comp, which):
+def optimizer_kwargs(c, comp, which):
     out = {}
     for key in OPT_KEYS[comp] + (("eps",) if which == 2 else ()):
         names, book_kw, cs_kw = OPT_HP[key]
@@ -498,55 +321,8 @@ def _opt_kwargs(c, comp, which):
     return out
 
 
-def _traj(c, pname, steps):
+def trajectory(c, pname, steps):
     return {"out": np.stack(steps) if steps else np.zeros((0,))}
-
-
-def book_optimizer(cls, comp):
-    def forward(sub, c, o):
-        pname, w0, grads = _opt_setup(c)
-        opt = sub.attr("optimizer", cls)(**_opt_kwargs(c, comp, 1))
-        w = np.array(w0, copy=True)
-        steps = []
-        mode = None
-        for g in grads:
-            g = np.array(g, copy=True)
-            if mode is None:
-                try:
-                    params, gr = {"W": w}, {"W": g}
-                    opt.update(params, gr)
-                    mode = "dict"
-                except (AttributeError, KeyError, TypeError, IndexError):
-                    opt = sub.attr("optimizer", cls)(**_opt_kwargs(c, comp, 1))
-                    w = np.array(w0, copy=True)
-                    params, gr = [w], [g]
-                    opt.update(params, gr)
-                    mode = "list"
-            else:
-                params, gr = ({"W": w}, {"W": g}) if mode == "dict" else ([w], [g])
-                opt.update(params, gr)
-            w = params["W"] if mode == "dict" else params[0]
-            steps.append(arr(w, f"{cls}.update").copy())
-        return _traj(c, pname, steps)
-    return Adapter(forward, needs=(f"optimizer.{cls}",), api=f"common.optimizer.{cls}")
-
-
-def cs_optimizer(fn, comp):
-    def forward(sub, c, o):
-        pname, w0, grads = _opt_setup(c)
-        f = sub.attr("optim", fn)
-        config = _opt_kwargs(c, comp, 2)
-        w = np.array(w0, copy=True)
-        steps = []
-        for g in grads:
-            res = pair(f(w, np.array(g, copy=True), config), fn)
-            nw, config = res
-            if config is None:
-                raise WrongType(f"{fn} returned config=None, but should return the config dict")
-            w = arr(nw, fn)
-            steps.append(w.copy())
-        return _traj(c, pname, steps)
-    return Adapter(forward, needs=(f"optim.{fn}",), api=f"cs231n.optim.{fn}")
 
 
 # -- numerical gradient: the function to differentiate is named by the case ---------------------------
@@ -572,7 +348,7 @@ def spec_function(c):
 _GRAD_REF = None
 
 
-def _call_with_h(g, f, x, c, **kw):
+def call_with_h(g, f, x, c, **kw):
     h = c.first("h", default=None)
     try:
         params = inspect.signature(g).parameters
@@ -583,247 +359,46 @@ def _call_with_h(g, f, x, c, **kw):
     return g(f, x, **{k: v for k, v in kw.items() if k in params or k == "h"})
 
 
-def book_numgrad():
-    def forward(sub, c, o):
-        f = spec_function(c)
-        x = np.array(c["x"], copy=True)
-        return {"out": arr(_call_with_h(sub.attr("gradient", "numerical_gradient"), f, x, c), "numerical_gradient")}
-    return Adapter(forward, needs=("gradient.numerical_gradient",), api="common.gradient.numerical_gradient")
-
-
-def cs_numgrad():
-    def forward(sub, c, o):
-        f = spec_function(c)
-        x = np.array(c["x"], copy=True)
-        res = _call_with_h(sub.attr("gradient_check", "eval_numerical_gradient"), f, x, c, verbose=False)
-        return {"out": arr(res, "eval_numerical_gradient")}
-    return Adapter(forward, needs=("gradient_check.eval_numerical_gradient",),
-                   api="cs231n.gradient_check.eval_numerical_gradient")
-
-
-def _conv_hp(c):
+def conv_hp(c):
     return int(c.first("stride", default=1)), int(c.first("pad", "padding", default=0))
 
 
-def _pool_hp(c):
+def pool_hp(c):
     ph = int(c.first("pool_h", "pool_height", "kernel", "k", "size", default=2))
     pw = int(c.first("pool_w", "pool_width", "kernel", "k", "size", default=ph))
     return ph, pw, int(c.first("stride", default=ph)), int(c.first("pad", "padding", default=0))
 
 
-def _labels(c):
+def case_labels(c):
     return c.first(*T)
 
 
-def _pred(c):
-    """The predictions of a loss case (its first differentiable array: y or x)."""
-    return next(iter(c.arrays.values()))
-
-
-# The components each dialect defines (others are graded when present, never counted as missing).
-CORE = {
-    "book": ("identity", "step", "sigmoid", "relu", "softmax", "sum_squared_error", "cross_entropy",
-             "softmax_cross_entropy", "affine", "conv2d", "max_pool2d", "dropout", "batch_norm", "sgd", "momentum",
-             "nesterov", "adagrad", "rmsprop", "adam", "numerical_gradient"),
-    "cs231n": ("relu", "softmax_cross_entropy", "svm_loss", "affine", "conv2d", "max_pool2d", "dropout",
-               "batch_norm", "spatial_batch_norm", "layer_norm", "group_norm", "sgd", "momentum", "rmsprop", "adam",
-               "numerical_gradient"),
-}
-
-# Hyper-parameters a dialect hard-codes: the grader draws cases with these values (the book's eps).
-FIXED_HP = {
-    "book": {"adagrad": {"eps": 1e-7}, "rmsprop": {"eps": 1e-7}, "adam": {"eps": 1e-7},
-             "batch_norm": {"eps": 1e-6}, "numerical_gradient": {"h": 1e-4}},
-}
-
-
-BOOK = {
-    "identity": book_function("identity_function"),
-    "step": book_function("step_function"),
-    "sigmoid": book_prefer(book_layer("Sigmoid", lambda c: ()), book_function("sigmoid")),
-    "tanh": book_prefer(book_layer("Tanh", lambda c: ()), book_function("tanh")),
-    "relu": book_prefer(book_layer("Relu", lambda c: ()), book_function("relu")),
-    "leaky_relu": book_prefer(book_layer("LeakyRelu", lambda c: ()), book_function("leaky_relu")),
-    "elu": book_prefer(book_layer("Elu", lambda c: ()), book_function("elu")),
-    "softmax": book_prefer(book_softmax_layer(),
-                           book_function("softmax", call=rowwise(lambda f, x: f(x)))),
-    "log_softmax": book_function("log_softmax", call=rowwise(lambda f, x: f(x))),
-    "sum_squared_error": book_function("sum_squared_error", call=lambda f, c: f(_pred(c), _labels(c))),
-    "cross_entropy": book_function("cross_entropy_error", call=lambda f, c: f(_pred(c), _labels(c))),
-    "softmax_cross_entropy": book_loss_layer("SoftmaxWithLoss"),
-    "affine": book_layer("Affine", lambda c: (c.first(*W), c["b"]), grads=[("w", ("dW", "dw")), ("b", ("db",))]),
-    "conv2d": book_layer("Convolution", lambda c: (c.first(*W), c["b"], *_conv_hp(c)),
-                         grads=[("w", ("dW", "dw")), ("b", ("db",))]),
-    "max_pool2d": book_layer("Pooling", lambda c: _pool_hp(c)),
-    "dropout": book_dropout(),
-    "batch_norm": book_batchnorm(),
-    "sgd": book_optimizer("SGD", "sgd"),
-    "momentum": book_optimizer("Momentum", "momentum"),
-    "nesterov": book_optimizer("Nesterov", "nesterov"),
-    "adagrad": book_optimizer("AdaGrad", "adagrad"),
-    "rmsprop": book_optimizer("RMSprop", "rmsprop"),
-    "adam": book_optimizer("Adam", "adam"),
-    "numerical_gradient": book_numgrad(),
-}
-
-
 # ------------------------------------------------------------------------------------------------------
-# cs231n
+# The dialect tables: spec_nn/adapters_<style>.py, each with TABLE ({component: Adapter}), CORE (the components
+# the dialect defines: others are graded when present, never counted as missing) and FIXED_HP (hyper-parameters
+# the dialect hard-codes: the grader draws cases with these values, e.g. the book's eps).
 
-def cs_layer(name, args, grads, *, param=None, out_grad=lambda g: g, gamma_shape=None, api_mod="layers",
-             fwd_name=None, bwd_name=None):
-    """``fwd(*args(case)[, param(case)]) -> (out, cache)``, ``bwd(dout, cache) -> dx[, dw, ...]``."""
-    fwd_name = fwd_name or f"{name}_forward"
-    bwd_name = bwd_name or f"{name}_backward"
-
-    def run_fwd(sub, c, o):
-        a = list(args(c, o))
-        if param is not None:
-            a.append(param(c, o))
-        res = pair(sub.attr(api_mod, fwd_name)(*a), fwd_name)
-        return res
-
-    def forward(sub, c, o):
-        out, _cache = run_fwd(sub, c, o)
-        if isinstance(out, np.ndarray) and gamma_shape is not None:
-            pass
-        return {"out": arr(out, fwd_name)}
-
-    def backward(sub, c, dout, o):
-        _out, cache = run_fwd(sub, c, o)
-        res = sub.attr(api_mod, bwd_name)(dout, cache)
-        if len(grads) == 1:
-            if isinstance(res, (tuple, list)) and len(res) == 1:
-                res = res[0]
-            res = (res,)
-        else:
-            res = pair(res, bwd_name, len(grads))
-        out = {}
-        for name_, g in zip(grads, res):
-            g = arr(g, bwd_name)
-            if name_ in ("gamma", "beta") and gamma_shape is not None and name_ in c.arrays:
-                g = g.reshape(c.arrays[name_].shape)
-            out[name_] = g
-        return as_dict_grads(c, out.items())
-    return Adapter(forward, backward, needs=(f"{api_mod}.{fwd_name}",), bwd_needs=(f"{api_mod}.{bwd_name}",),
-                   api=f"cs231n.{api_mod}.{fwd_name} / {bwd_name}")
+DIALECTS = ("book", "cs231n")
 
 
-def cs_padded_pool():
-    """max_pool_*_naive has no padding: the adapter pads x with -inf (the specification's padding) and crops
-    the gradient, so cases with pad > 0 are graded too."""
-    fwd_name, bwd_name = "max_pool_forward_naive", "max_pool_backward_naive"
-
-    def run(sub, c):
-        ph, pw, stride, pad = _pool_hp(c)
-        x = c["x"]
-        xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=-np.inf) if pad else x
-        out, cache = pair(sub.attr("layers", fwd_name)(xp, {"pool_height": ph, "pool_width": pw, "stride": stride}),
-                          fwd_name)
-        return arr(out, fwd_name), cache, pad
-
-    def forward(sub, c, o):
-        return {"out": run(sub, c)[0]}
-
-    def backward(sub, c, dout, o):
-        _, cache, pad = run(sub, c)
-        dx = arr(sub.attr("layers", bwd_name)(dout, cache), bwd_name)
-        if pad:
-            dx = dx[:, :, pad:dx.shape[2] - pad, pad:dx.shape[3] - pad]
-        return {"x": dx}
-    return Adapter(forward, backward, needs=(f"layers.{fwd_name}",), bwd_needs=(f"layers.{bwd_name}",),
-                   api=f"cs231n.layers.{fwd_name} / {bwd_name}")
+def dialect(style):
+    """The module of a dialect's adapters, imported on first use (spec_nn/adapters_<style>.py)."""
+    return importlib.import_module(f".adapters_{style}", __package__)
 
 
-def cs_loss(fn):
-    def forward(sub, c, o):
-        loss, _dx = pair(sub.attr("layers", fn)(c["x"], labels_int(_labels(c))), fn)
-        return {"out": arr(loss, fn)}
-
-    def backward(sub, c, dout, o):
-        _loss, dx = pair(sub.attr("layers", fn)(c["x"], labels_int(_labels(c))), fn)
-        return {"x": arr(dx, fn) * np.asarray(dout).reshape(()).astype(np.asarray(dx).dtype)}
-    return Adapter(forward, backward, needs=(f"layers.{fn}",), api=f"cs231n.layers.{fn}")
+def dialect_table(style) -> dict:
+    """{component: Adapter} for a style (the manifest's table is empty: its entries name their callables)."""
+    return dialect(style).TABLE if style in DIALECTS else MANIFEST_TABLE
 
 
-def _cs_mode(c):
-    """cs231n says "test" where the specification says "eval"."""
-    return "train" if _train(c) else "test"
+def core_components(style) -> tuple:
+    """The components a style defines (none for the manifest: it defines what it maps)."""
+    return dialect(style).CORE if style in DIALECTS else ()
 
 
-def _bn_param(c, o):
-    p = {"mode": _cs_mode(c), "eps": float(c.first("eps", default=1e-5)),
-         "momentum": float(c.first("momentum", default=0.9))}
-    for k in ("running_mean", "running_var"):
-        v = c.first(k, default=None)
-        if v is not None:
-            p[k] = np.array(v, copy=True)
-    return p
-
-
-def _cs_dropout_param(c, o):
-    drop = _dropout_ratio(c)
-    meaning = o.get("p_meaning", "keep")
-    return {"p": (1.0 - drop) if meaning == "keep" else drop, "mode": _cs_mode(c),
-            "seed": int(c.first("seed", default=0))}
-
-
-def _gn_gamma(c):
-    x = c["x"]
-    return c["gamma"].reshape(1, x.shape[1], 1, 1), c["beta"].reshape(1, x.shape[1], 1, 1)
-
-
-def cs_batchnorm(name):
-    """batchnorm / spatial_batchnorm, also returning the running statistics bn_param holds."""
-    base = cs_layer(name, lambda c, o: (c["x"], c["gamma"], c["beta"]), ("x", "gamma", "beta"))
-
-    def forward(sub, c, o):
-        bp = _bn_param(c, o)
-        out, _cache = pair(sub.attr("layers", f"{name}_forward")(c["x"], c["gamma"], c["beta"], bp),
-                           f"{name}_forward")
-        res = {"out": arr(out, f"{name}_forward")}
-        if "running_mean" in bp:
-            res["running_mean"] = arr(bp["running_mean"], "bn_param['running_mean']")
-            res["running_var"] = arr(bp["running_var"], "bn_param['running_var']")
-        return res
-
-    def backward(sub, c, dout, o):
-        fwd = sub.attr("layers", f"{name}_forward")
-        _out, cache = pair(fwd(c["x"], c["gamma"], c["beta"], _bn_param(c, o)), f"{name}_forward")
-        res = pair(sub.attr("layers", f"{name}_backward")(dout, cache), f"{name}_backward", 3)
-        return as_dict_grads(c, zip(("x", "gamma", "beta"), (arr(r, f"{name}_backward") for r in res)))
-    return Adapter(forward, backward, needs=base.needs, bwd_needs=base.bwd_needs, api=base._api)
-
-
-CS231N = {
-    "relu": cs_layer("relu", lambda c, o: (c["x"],), ("x",)),
-    "sigmoid": cs_layer("sigmoid", lambda c, o: (c["x"],), ("x",)),
-    "tanh": cs_layer("tanh", lambda c, o: (c["x"],), ("x",)),
-    "leaky_relu": cs_layer("leaky_relu", lambda c, o: (c["x"],), ("x",)),
-    "softmax_cross_entropy": cs_loss("softmax_loss"),
-    "svm_loss": cs_loss("svm_loss"),
-    "affine": cs_layer("affine", lambda c, o: (c["x"], c.first(*W), c["b"]), ("x", "w", "b")),
-    "conv2d": cs_layer("conv", lambda c, o: (c["x"], c.first(*W), c["b"]), ("x", "w", "b"),
-                       param=lambda c, o: {"stride": _conv_hp(c)[0], "pad": _conv_hp(c)[1]},
-                       fwd_name="conv_forward_naive", bwd_name="conv_backward_naive"),
-    "max_pool2d": cs_padded_pool(),
-    "dropout": cs_layer("dropout", lambda c, o: (c["x"],), ("x",), param=_cs_dropout_param),
-    "batch_norm": cs_batchnorm("batchnorm"),
-    "spatial_batch_norm": cs_batchnorm("spatial_batchnorm"),
-    "layer_norm": cs_layer("layernorm", lambda c, o: (c["x"], c["gamma"], c["beta"]), ("x", "gamma", "beta"),
-                           param=lambda c, o: {"eps": float(c.first("eps", default=1e-5))}),
-    "group_norm": cs_layer("spatial_groupnorm", lambda c, o: (c["x"], *_gn_gamma(c), int(c.first("G", "groups",
-                                                                                                 "num_groups"))),
-                           ("x", "gamma", "beta"), param=lambda c, o: {"eps": float(c.first("eps", default=1e-5))},
-                           gamma_shape="1C11"),
-    "sgd": cs_optimizer("sgd", "sgd"),
-    "momentum": cs_optimizer("sgd_momentum", "momentum"),
-    "nesterov": cs_optimizer("sgd_nesterov", "nesterov"),
-    "adagrad": cs_optimizer("adagrad", "adagrad"),
-    "rmsprop": cs_optimizer("rmsprop", "rmsprop"),
-    "adam": cs_optimizer("adam", "adam"),
-    "numerical_gradient": cs_numgrad(),
-}
+def fixed_hp(style) -> dict:
+    """{component: {hyper-parameter: value}} a style hard-codes."""
+    return dialect(style).FIXED_HP if style in DIALECTS else {}
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import dataclasses
 import numpy as np
 
 from . import rubric as rubric_mod
-from .adapters import FIXED_HP
+from .adapters import fixed_hp
 from .record import Case
 from .errors import InvalidArgument
 from .runner import Verdict, check_property
@@ -188,7 +188,7 @@ def constrained(comp, fixed: dict):
 
 def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, max_examples, dtype):
     accept = rub.accept_for(comp.name)
-    comp = constrained(comp, FIXED_HP.get(style, {}).get(comp.name, {}))
+    comp = constrained(comp, fixed_hp(style).get(comp.name, {}))
     best = None
     for opts in rub.adapter_options(comp.name, style):
         impl = SubmissionImpl(comp, session, style, has_backward=has_bwd, options=opts, root=root)

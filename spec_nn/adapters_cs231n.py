@@ -1,0 +1,205 @@
+"""CS231n-dialect adapters.
+
+``cs231n/layers.py`` ``*_forward(...) -> (out, cache)`` / ``*_backward(dout, cache)``, loss functions
+returning ``(loss, dx)``, ``cs231n/optim.py`` update rules with config dicts, ``cs231n/gradient_check.py``.
+Runs inside the sandbox worker like spec_nn/adapters.py, which looks TABLE, CORE and FIXED_HP up.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .adapters import (W, Adapter, WrongType, arr, as_dict_grads, call_with_h, case_labels, conv_hp, dropout_ratio,
+                       is_train, labels_int, optimizer_case, optimizer_kwargs, pair, pool_hp, spec_function,
+                       trajectory)
+
+
+def cs_layer(name, args, grads, *, param=None, out_grad=lambda g: g, gamma_shape=None, api_mod="layers",
+             fwd_name=None, bwd_name=None):
+    """``fwd(*args(case)[, param(case)]) -> (out, cache)``, ``bwd(dout, cache) -> dx[, dw, ...]``."""
+    fwd_name = fwd_name or f"{name}_forward"
+    bwd_name = bwd_name or f"{name}_backward"
+
+    def run_fwd(sub, c, o):
+        a = list(args(c, o))
+        if param is not None:
+            a.append(param(c, o))
+        res = pair(sub.attr(api_mod, fwd_name)(*a), fwd_name)
+        return res
+
+    def forward(sub, c, o):
+        out, _cache = run_fwd(sub, c, o)
+        if isinstance(out, np.ndarray) and gamma_shape is not None:
+            pass
+        return {"out": arr(out, fwd_name)}
+
+    def backward(sub, c, dout, o):
+        _out, cache = run_fwd(sub, c, o)
+        res = sub.attr(api_mod, bwd_name)(dout, cache)
+        if len(grads) == 1:
+            if isinstance(res, (tuple, list)) and len(res) == 1:
+                res = res[0]
+            res = (res,)
+        else:
+            res = pair(res, bwd_name, len(grads))
+        out = {}
+        for name_, g in zip(grads, res):
+            g = arr(g, bwd_name)
+            if name_ in ("gamma", "beta") and gamma_shape is not None and name_ in c.arrays:
+                g = g.reshape(c.arrays[name_].shape)
+            out[name_] = g
+        return as_dict_grads(c, out.items())
+    return Adapter(forward, backward, needs=(f"{api_mod}.{fwd_name}",), bwd_needs=(f"{api_mod}.{bwd_name}",),
+                   api=f"cs231n.{api_mod}.{fwd_name} / {bwd_name}")
+
+
+def cs_padded_pool():
+    """max_pool_*_naive has no padding: the adapter pads x with -inf (the specification's padding) and crops
+    the gradient, so cases with pad > 0 are graded too."""
+    fwd_name, bwd_name = "max_pool_forward_naive", "max_pool_backward_naive"
+
+    def run(sub, c):
+        ph, pw, stride, pad = pool_hp(c)
+        x = c["x"]
+        xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=-np.inf) if pad else x
+        out, cache = pair(sub.attr("layers", fwd_name)(xp, {"pool_height": ph, "pool_width": pw, "stride": stride}),
+                          fwd_name)
+        return arr(out, fwd_name), cache, pad
+
+    def forward(sub, c, o):
+        return {"out": run(sub, c)[0]}
+
+    def backward(sub, c, dout, o):
+        _, cache, pad = run(sub, c)
+        dx = arr(sub.attr("layers", bwd_name)(dout, cache), bwd_name)
+        if pad:
+            dx = dx[:, :, pad:dx.shape[2] - pad, pad:dx.shape[3] - pad]
+        return {"x": dx}
+    return Adapter(forward, backward, needs=(f"layers.{fwd_name}",), bwd_needs=(f"layers.{bwd_name}",),
+                   api=f"cs231n.layers.{fwd_name} / {bwd_name}")
+
+
+def cs_loss(fn):
+    def forward(sub, c, o):
+        loss, _dx = pair(sub.attr("layers", fn)(c["x"], labels_int(case_labels(c))), fn)
+        return {"out": arr(loss, fn)}
+
+    def backward(sub, c, dout, o):
+        _loss, dx = pair(sub.attr("layers", fn)(c["x"], labels_int(case_labels(c))), fn)
+        return {"x": arr(dx, fn) * np.asarray(dout).reshape(()).astype(np.asarray(dx).dtype)}
+    return Adapter(forward, backward, needs=(f"layers.{fn}",), api=f"cs231n.layers.{fn}")
+
+
+def _cs_mode(c):
+    """cs231n says "test" where the specification says "eval"."""
+    return "train" if is_train(c) else "test"
+
+
+def _bn_param(c, o):
+    p = {"mode": _cs_mode(c), "eps": float(c.first("eps", default=1e-5)),
+         "momentum": float(c.first("momentum", default=0.9))}
+    for k in ("running_mean", "running_var"):
+        v = c.first(k, default=None)
+        if v is not None:
+            p[k] = np.array(v, copy=True)
+    return p
+
+
+def _cs_dropout_param(c, o):
+    drop = dropout_ratio(c)
+    meaning = o.get("p_meaning", "keep")
+    return {"p": (1.0 - drop) if meaning == "keep" else drop, "mode": _cs_mode(c),
+            "seed": int(c.first("seed", default=0))}
+
+
+def _gn_gamma(c):
+    x = c["x"]
+    return c["gamma"].reshape(1, x.shape[1], 1, 1), c["beta"].reshape(1, x.shape[1], 1, 1)
+
+
+def cs_batchnorm(name):
+    """batchnorm / spatial_batchnorm, also returning the running statistics bn_param holds."""
+    base = cs_layer(name, lambda c, o: (c["x"], c["gamma"], c["beta"]), ("x", "gamma", "beta"))
+
+    def forward(sub, c, o):
+        bp = _bn_param(c, o)
+        out, _cache = pair(sub.attr("layers", f"{name}_forward")(c["x"], c["gamma"], c["beta"], bp),
+                           f"{name}_forward")
+        res = {"out": arr(out, f"{name}_forward")}
+        if "running_mean" in bp:
+            res["running_mean"] = arr(bp["running_mean"], "bn_param['running_mean']")
+            res["running_var"] = arr(bp["running_var"], "bn_param['running_var']")
+        return res
+
+    def backward(sub, c, dout, o):
+        fwd = sub.attr("layers", f"{name}_forward")
+        _out, cache = pair(fwd(c["x"], c["gamma"], c["beta"], _bn_param(c, o)), f"{name}_forward")
+        res = pair(sub.attr("layers", f"{name}_backward")(dout, cache), f"{name}_backward", 3)
+        return as_dict_grads(c, zip(("x", "gamma", "beta"), (arr(r, f"{name}_backward") for r in res)))
+    return Adapter(forward, backward, needs=base.needs, bwd_needs=base.bwd_needs, api=base._api)
+
+
+def cs_numgrad():
+    def forward(sub, c, o):
+        f = spec_function(c)
+        x = np.array(c["x"], copy=True)
+        res = call_with_h(sub.attr("gradient_check", "eval_numerical_gradient"), f, x, c, verbose=False)
+        return {"out": arr(res, "eval_numerical_gradient")}
+    return Adapter(forward, needs=("gradient_check.eval_numerical_gradient",),
+                   api="cs231n.gradient_check.eval_numerical_gradient")
+
+
+def cs_optimizer(fn, comp):
+    def forward(sub, c, o):
+        pname, w0, grads = optimizer_case(c)
+        f = sub.attr("optim", fn)
+        config = optimizer_kwargs(c, comp, 2)
+        w = np.array(w0, copy=True)
+        steps = []
+        for g in grads:
+            res = pair(f(w, np.array(g, copy=True), config), fn)
+            nw, config = res
+            if config is None:
+                raise WrongType(f"{fn} returned config=None, but should return the config dict")
+            w = arr(nw, fn)
+            steps.append(w.copy())
+        return trajectory(c, pname, steps)
+    return Adapter(forward, needs=(f"optim.{fn}",), api=f"cs231n.optim.{fn}")
+
+
+# The components CS231n defines (others are graded when present, never counted as missing).
+CORE = ("relu", "softmax_cross_entropy", "svm_loss", "affine", "conv2d", "max_pool2d", "dropout", "batch_norm",
+        "spatial_batch_norm", "layer_norm", "group_norm", "sgd", "momentum", "rmsprop", "adam", "numerical_gradient")
+
+# Hyper-parameters CS231n hard-codes: none.
+FIXED_HP: dict = {}
+
+
+TABLE = {
+    "relu": cs_layer("relu", lambda c, o: (c["x"],), ("x",)),
+    "sigmoid": cs_layer("sigmoid", lambda c, o: (c["x"],), ("x",)),
+    "tanh": cs_layer("tanh", lambda c, o: (c["x"],), ("x",)),
+    "leaky_relu": cs_layer("leaky_relu", lambda c, o: (c["x"],), ("x",)),
+    "softmax_cross_entropy": cs_loss("softmax_loss"),
+    "svm_loss": cs_loss("svm_loss"),
+    "affine": cs_layer("affine", lambda c, o: (c["x"], c.first(*W), c["b"]), ("x", "w", "b")),
+    "conv2d": cs_layer("conv", lambda c, o: (c["x"], c.first(*W), c["b"]), ("x", "w", "b"),
+                       param=lambda c, o: {"stride": conv_hp(c)[0], "pad": conv_hp(c)[1]},
+                       fwd_name="conv_forward_naive", bwd_name="conv_backward_naive"),
+    "max_pool2d": cs_padded_pool(),
+    "dropout": cs_layer("dropout", lambda c, o: (c["x"],), ("x",), param=_cs_dropout_param),
+    "batch_norm": cs_batchnorm("batchnorm"),
+    "spatial_batch_norm": cs_batchnorm("spatial_batchnorm"),
+    "layer_norm": cs_layer("layernorm", lambda c, o: (c["x"], c["gamma"], c["beta"]), ("x", "gamma", "beta"),
+                           param=lambda c, o: {"eps": float(c.first("eps", default=1e-5))}),
+    "group_norm": cs_layer("spatial_groupnorm", lambda c, o: (c["x"], *_gn_gamma(c), int(c.first("G", "groups",
+                                                                                                 "num_groups"))),
+                           ("x", "gamma", "beta"), param=lambda c, o: {"eps": float(c.first("eps", default=1e-5))},
+                           gamma_shape="1C11"),
+    "sgd": cs_optimizer("sgd", "sgd"),
+    "momentum": cs_optimizer("sgd_momentum", "momentum"),
+    "nesterov": cs_optimizer("sgd_nesterov", "nesterov"),
+    "adagrad": cs_optimizer("adagrad", "adagrad"),
+    "rmsprop": cs_optimizer("rmsprop", "rmsprop"),
+    "adam": cs_optimizer("adam", "adam"),
+    "numerical_gradient": cs_numgrad(),
+}
