@@ -64,3 +64,53 @@ def test_specials_reach_exact_kinks():
     from hypothesis import find
     x = find(sn.values((3,), specials=(0.0,)), lambda a: bool(np.any(a == 0)), settings=settings(database=None))
     assert np.any(x == 0)
+
+
+def _reaches(name, predicate, prop=None, dtype="float64"):
+    """The strategy of a component (or of one of its properties) can produce a case with ``predicate``."""
+    from hypothesis import find
+    from spec_nn.runner import strategy_for
+    c = COMPONENTS[name]
+    return find(strategy_for(c, prop or c.property_names[0], dtype), predicate,
+                settings=settings(database=None, max_examples=2000))
+
+
+def _window_has_tie(case):
+    x, ph, pw, s, p = case["x"], case["pool_h"], case["pool_w"], case["stride"], case["pad"]
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+    for i in range(0, xp.shape[2] - ph + 1, s):
+        for j in range(0, xp.shape[3] - pw + 1, s):
+            w = xp[..., i:i + ph, j:j + pw].reshape(x.shape[0], x.shape[1], -1)
+            if ((w == w.max(-1, keepdims=True)).sum(-1) > 1).any():
+                return True
+    return False
+
+
+HARD_CASES = {
+    "relu: exact zero at the kink": ("relu", lambda c: bool((c["x"] == 0).any()), None),
+    "relu: batch of 1": ("relu", lambda c: c["x"].ndim >= 2 and c["x"].shape[0] == 1, None),
+    "conv2d: non-square kernel, stride != kernel, pad >= 1, batch of 1": (
+        "conv2d", lambda c: c["w"].shape[2] != c["w"].shape[3] and c["stride"] not in c["w"].shape[2:]
+        and c["pad"] >= 1 and c["x"].shape[0] == 1, None),
+    "max_pool2d: non-square pool, stride != pool, pad >= 1": (
+        "max_pool2d", lambda c: c["pool_h"] != c["pool_w"] and c["stride"] not in (c["pool_h"], c["pool_w"])
+        and c["pad"] >= 1, None),
+    "max_pool2d: ties in a window": ("max_pool2d", _window_has_tie, None),
+    "softmax: logits of +-1000": ("softmax", lambda c: bool((np.abs(c["x"]) >= 1000).any()), None),
+    "softmax_cross_entropy: logits of +-1000": (
+        "softmax_cross_entropy", lambda c: bool((np.abs(c["x"]) >= 1000).any()), "finite_at_extreme_logits"),
+    "adam: an exactly zero gradient over several steps": (
+        "adam", lambda c: c["grads"].shape[0] >= 3 and bool((c["grads"] == 0).any()), None),
+    "sgd: several steps": ("sgd", lambda c: c["grads"].shape[0] >= 4, None),
+    "dropout: ratio other than 0.5, train mode": ("dropout", lambda c: c["mode"] == "train" and c["p"] != 0.5, None),
+    "batch_norm: train mode": ("batch_norm", lambda c: c["mode"] == "train", None),
+    "svm_loss: a margin of exactly 0": (
+        "svm_loss", lambda c: bool(np.any((c["x"] - c["x"][np.arange(len(c["t"])), c["t"]][:, None] + 1 == 0)
+                                          & (np.arange(c["x"].shape[1]) != c["t"][:, None]))), None),
+}
+
+
+@pytest.mark.parametrize("what", list(HARD_CASES))
+def test_strategies_reach_the_hard_cases(what):
+    name, predicate, prop = HARD_CASES[what]
+    assert _reaches(name, predicate, prop) is not None
