@@ -38,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="submission dialect for a PATH target (default: detected)")
     parser.add_argument("--json", default=None, metavar="F", help="JSON report (default OUT/conformance.json)")
     parser.add_argument("--html", default=None, metavar="F", help="HTML report (default OUT/conformance.html)")
+    parser.add_argument("--junit", default=None, metavar="F", help="JUnit XML report (default OUT/conformance.xml)")
     parser.add_argument("--out", default=".", metavar="DIR", help="directory for the default file names")
     parser.add_argument("--profile", choices=["fast", "ci", "thorough"], default="fast",
                         help="fast: a few minutes on 2 cores (default); thorough: nightly")
@@ -256,6 +257,40 @@ def matrix(components: list[dict]) -> dict:
     return {"backends": backends, "generic": generic, "rows": rows, "legend": legend}
 
 
+def to_junit(report: dict) -> str:
+    """JUnit XML (junit-xml): one suite per backend with a test case per component::property[dtype], and
+    one suite of scenarios ("observed" passes, with the claims that did not hold in its output)."""
+    from junit_xml import TestCase, TestSuite, to_xml_report_string
+    suites: dict = {}
+    for v in report["components"]:
+        tc = TestCase(f"{v['id']}[{v['dtype']}]", classname=f"spec_nn.{v['backend']}.{v['component']}",
+                      elapsed_sec=float(v.get("seconds") or 0.0))
+        detail = "\n".join(x for x in (v.get("message") or "", f"minimal example: {v['example']}"
+                                       if v.get("example") else "", v.get("repro") or "") if x)
+        if v["status"] == "fail":
+            tc.add_failure_info(message=v["message"], output=detail)
+        elif v["status"] == "error":
+            tc.add_error_info(message=v["message"], output=detail)
+        elif v["status"] not in ("pass",):
+            tc.add_skipped_info(message=f"{v['status']}: {v.get('message') or ''}")
+        suites.setdefault(v["backend"], []).append(tc)
+    scen = []
+    for sc in report["scenarios"]:
+        tc = TestCase(f"{sc['name']}[{sc['backend']}]", classname="spec_nn.scenarios",
+                      elapsed_sec=float(sc.get("seconds") or 0.0),
+                      stdout="\n".join(f"{c['name']}: measured {c['measured']}, threshold {c['threshold']}, "
+                                       f"{'held' if c['held'] else 'NOT held'}" for c in sc["checks"]))
+        if sc["status"] == "fail":
+            tc.add_failure_info(message="; ".join(c["name"] for c in sc["checks"] if c["strict"] and not c["held"]))
+        elif sc["status"] == "error":
+            tc.add_error_info(message=sc.get("error") or "error")
+        scen.append(tc)
+    out = [TestSuite(f"spec-nn conformance: components on {b}", cases) for b, cases in suites.items()]
+    if scen:
+        out.append(TestSuite("spec-nn conformance: scenarios", scen))
+    return to_xml_report_string(out)
+
+
 def render_html(report: dict) -> str:
     import jinja2
     env = jinja2.Environment(loader=jinja2.PackageLoader("spec_nn", "templates"),
@@ -295,6 +330,7 @@ def run(args) -> int:
     names = set(args.only.split(",")) if args.only else None
     json_path = args.json or os.path.join(args.out, "conformance.json")
     html_path = args.html or os.path.join(args.out, "conformance.html")
+    junit_path = args.junit or os.path.join(args.out, "conformance.xml")
     env = environment(args.profile, args.seed)
     if not env["cuda_available"] and not args.quiet:
         print(f"spec-nn conformance: {env['cuda_note']}", file=sys.stderr)
@@ -331,20 +367,17 @@ def run(args) -> int:
     env["seconds"] = round(time.perf_counter() - t0, 2)
     report = {"environment": env, "summary": summarize(components, scenarios),
               "components": components, "scenarios": scenarios}
-    for p in (json_path, html_path):
-        if os.path.dirname(p):
-            os.makedirs(os.path.dirname(p), exist_ok=True)
-    with open(json_path, "w") as f:
-        json.dump(report, f, indent=1, default=str)
-    with open(html_path, "w") as f:
-        f.write(render_html(report))
+    from .reports import atomic_write  # a reader (CI, a browser) never sees half a report
+    atomic_write(json_path, json.dumps(report, indent=1, default=str))
+    atomic_write(html_path, render_html(report))
+    atomic_write(junit_path, to_junit(report))
     s = report["summary"]
     print(f"components: {s['components']}  scenarios: {s['scenarios']}  ({env['seconds']} s)")
     for sc in scenarios:
         print(f"  {sc['name']:<22} {sc['backend']:<18} {sc['status']}"
               + (f"  not held: {'; '.join(sc['claims_not_held'])}" if sc["claims_not_held"] else "")
               + (f"  {sc['error']}" if sc["error"] else ""))
-    print(f"wrote {json_path} and {html_path}")
+    print(f"wrote {json_path}, {html_path} and {junit_path}")
     bad = s["components"].get("fail", 0) + s["components"].get("error", 0) + s["scenarios"].get("fail", 0) \
         + s["scenarios"].get("error", 0)
     return 1 if bad else 0

@@ -78,3 +78,27 @@ def test_html_opens_in_headless_chromium(report, tmp_path, capsys):
     r = subprocess.run(flags + [f"--screenshot={shot}", "--window-size=1280,4000", html.as_uri()],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and shot.exists() and shot.stat().st_size > 10_000, r.stderr[-2000:]
+
+
+def test_junit_report_has_a_case_per_verdict_and_scenario(report):
+    import xml.etree.ElementTree as ET
+    _, data, html = report
+    root = ET.parse(html.parent / "conformance.xml").getroot()
+    cases = root.findall(".//testcase")
+    assert len(cases) == len(data["components"]) + len(data["scenarios"])
+    names = {c.get("name") for c in cases}
+    assert "relu::grad_at_zero[float64]" in names and "vanishing_gradient[reference]" in names
+    assert not root.findall(".//failure") and not root.findall(".//error")
+
+
+def test_junit_marks_a_failed_verdict_and_scenario():
+    import xml.etree.ElementTree as ET
+    from spec_nn.conformance_report import to_junit
+    report = {"components": [{"id": "relu::grad_at_zero", "component": "relu", "property": "grad_at_zero",
+                              "backend": "submission:book", "dtype": "float64", "status": "fail",
+                              "message": "dx[0]=1.0, but should be 0.0", "example": "Case(x=[0.])", "repro": "..."}],
+              "scenarios": [{"name": "optimizer_paths", "backend": "submission:book", "status": "fail",
+                             "checks": [{"name": "adam path", "measured": 1.0, "threshold": "< 1e-9",
+                                         "held": False, "strict": True}]}]}
+    root = ET.fromstring(to_junit(report))
+    assert [f.get("message") for f in root.iter("failure")] == ["dx[0]=1.0, but should be 0.0", "adam path"]
