@@ -196,6 +196,29 @@ def book_dropout():
     return Adapter(forward, backward, needs=("layers.Dropout",), api="common.layers.Dropout")
 
 
+def book_pooling():
+    """The book's Pooling takes ``pad`` but never uses it (its out_h ignores pad; im2col would pad with 0, not
+    -inf), and the book only pools with pad=0: the adapter pads x with -inf (the specification's padding) and
+    crops the gradient, as for CS231n's max_pool_*_naive, so cases with pad > 0 grade the window logic."""
+    def run(sub, c):
+        ph, pw, stride, pad = pool_hp(c)
+        x = c["x"]
+        xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=-np.inf) if pad else x
+        layer = sub.attr("layers", "Pooling")(ph, pw, stride, 0)
+        return layer, arr(layer.forward(xp), "Pooling.forward"), pad
+
+    def forward(sub, c, o):
+        return {"out": run(sub, c)[1]}
+
+    def backward(sub, c, dout, o):
+        layer, _, pad = run(sub, c)
+        dx = arr(layer.backward(dout), "Pooling.backward")
+        if pad and dx.ndim == 4:
+            dx = dx[:, :, pad:dx.shape[2] - pad, pad:dx.shape[3] - pad]
+        return {"x": dx}
+    return Adapter(forward, backward, needs=("layers.Pooling",), api="common.layers.Pooling")
+
+
 # -- optimizers: run the update rule over the parameter's gradient sequence ------------------------
 
 def book_optimizer(cls, comp):
@@ -269,7 +292,7 @@ TABLE = {
     "affine": book_layer("Affine", lambda c: (c.first(*W), c["b"]), grads=[("w", ("dW", "dw")), ("b", ("db",))]),
     "conv2d": book_layer("Convolution", lambda c: (c.first(*W), c["b"], *conv_hp(c)),
                          grads=[("w", ("dW", "dw")), ("b", ("db",))]),
-    "max_pool2d": book_layer("Pooling", lambda c: pool_hp(c)),
+    "max_pool2d": book_pooling(),
     "dropout": book_dropout(),
     "batch_norm": book_batchnorm(),
     "sgd": book_optimizer("SGD", "sgd"),

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adapters import (W, Adapter, WrongType, arr, as_dict_grads, call_with_h, case_labels, conv_hp, dropout_ratio,
-                       is_train, labels_int, optimizer_case, optimizer_kwargs, pair, pool_hp, spec_function,
-                       trajectory)
+from .adapters import (W, Adapter, CaseView, WrongType, arr, as_dict_grads, call_with_h, case_labels, conv_hp,
+                       dropout_ratio, is_train, labels_int, optimizer_case, optimizer_kwargs, pair, pool_hp,
+                       spec_function, trajectory)
 
 
 def cs_layer(name, args, grads, *, param=None, out_grad=lambda g: g, gamma_shape=None, api_mod="layers",
@@ -116,6 +116,21 @@ def _gn_gamma(c):
     return c["gamma"].reshape(1, x.shape[1], 1, 1), c["beta"].reshape(1, x.shape[1], 1, 1)
 
 
+def _bn_eval_backward(fwd, name, c, dout, o):
+    """CS231n defines {name}_backward after a "train" forward only (the "test" branch leaves cache = None): in
+    eval mode the gradient is derived from the student's test-mode forward, which is affine in x, gamma and beta."""
+    def f(z, g, b):
+        view = CaseView({**c.arrays, "x": z, "gamma": g, "beta": b}, c.consts, c.hp)
+        out, _cache = pair(fwd(z, g, b, _bn_param(view, o)), f"{name}_forward")
+        return arr(out, f"{name}_forward")
+    x, g, b = c["x"], c["gamma"], c["beta"]
+    axes = (0,) + tuple(range(2, x.ndim))
+    dx = f(np.asarray(dout, dtype=x.dtype), g, np.zeros_like(b)) - f(np.zeros_like(x), g, np.zeros_like(b))
+    xn = f(x, np.ones_like(g), np.zeros_like(b))
+    return as_dict_grads(c, [("x", dx.astype(x.dtype)), ("gamma", np.sum(dout * xn, axis=axes)),
+                             ("beta", np.sum(dout, axis=axes))])
+
+
 def cs_batchnorm(name):
     """batchnorm / spatial_batchnorm, also returning the running statistics bn_param holds."""
     base = cs_layer(name, lambda c, o: (c["x"], c["gamma"], c["beta"]), ("x", "gamma", "beta"))
@@ -132,6 +147,8 @@ def cs_batchnorm(name):
 
     def backward(sub, c, dout, o):
         fwd = sub.attr("layers", f"{name}_forward")
+        if not is_train(c):
+            return _bn_eval_backward(fwd, name, c, dout, o)
         _out, cache = pair(fwd(c["x"], c["gamma"], c["beta"], _bn_param(c, o)), f"{name}_forward")
         res = pair(sub.attr("layers", f"{name}_backward")(dout, cache), f"{name}_backward", 3)
         return as_dict_grads(c, zip(("x", "gamma", "beta"), (arr(r, f"{name}_backward") for r in res)))

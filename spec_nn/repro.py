@@ -84,12 +84,17 @@ def _body(style, name, component, case, hp, call, want_bwd, options):
             ctor = {"affine": f"{_w(case)}, b", "conv2d": f"{_w(case)}, b, stride={hp.get('stride', 1)}, "
                     f"pad={hp.get('pad', 0)}", "max_pool2d": "pool_h=..., pool_w=..., stride=...",
                     "batch_norm": "gamma, beta", "dropout": "dropout_ratio=..."}.get(name, "")
+            pre, crop = [], ""
             if name == "max_pool2d":
-                ctor = ", ".join(f"{k}={v!r}" for k, v in hp.items())
+                pad = int(hp.get("pad", 0) or 0)
+                ctor = ", ".join(f"{k}={(0 if k == 'pad' else v)!r}" for k, v in hp.items())
+                if pad:  # the grader pads with -inf itself (the book's Pooling ignores pad) and crops dx
+                    pre = [f"x = np.pad(x, ((0, 0), (0, 0), ({pad}, {pad}), ({pad}, {pad})), constant_values=-np.inf)"]
+                    crop = f"[:, :, {pad}:-{pad}, {pad}:-{pad}]"
             fwd = "layer.forward(x, t)" if name == "softmax_cross_entropy" else "layer.forward(x.copy())"
-            lines = [f"from common.layers import {cls}", f"layer = {cls}({ctor})", f"out = {fwd}", "print(out)"]
+            lines = [f"from common.layers import {cls}", *pre, f"layer = {cls}({ctor})", f"out = {fwd}", "print(out)"]
             if want_bwd:
-                lines += ["dx = layer.backward(dout.copy())" if name != "softmax_cross_entropy"
+                lines += [f"dx = layer.backward(dout.copy()){crop}" if name != "softmax_cross_entropy"
                           else "dx = layer.backward(1)", "print(dx)"]
                 for attr in ("dW", "db", "dgamma", "dbeta"):
                     if (attr[1:].lower() in [k.lower() for k in case.arrays]):

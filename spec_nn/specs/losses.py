@@ -251,7 +251,8 @@ def finite_at_extreme_logits(component, impl, case, ctx):
     out = got["out"]
     if not np.isfinite(out).all():
         raise SpecViolation(f"loss={float(np.asarray(out).reshape(-1)[0])}, but should be finite for logits of "
-                            f"+-1000 (shift by the row max before exp) {where}")
+                            f"+-1000 (shift by the row max before exp, and take the log as "
+                            f"shifted - log(sum(exp(shifted))), not log(probs), which underflows to log(0)) {where}")
     x64 = case["x"].astype(np.float64)
     info = match_variants(component, ctx, lambda v: {"out": ref.softmax_cross_entropy(x64, case["t"], SCE_DELTA[v["log_form"]])},
                           {"out": out}, dtype=least_precise(case.dtype, out.dtype), what="forward",
