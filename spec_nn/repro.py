@@ -78,7 +78,9 @@ def _body(style, name, component, case, hp, call, want_bwd, options):
                     "for g in grads:", "    opt.update(params, {'W': g.copy()})", "    print(params['W'])"]
         if name == "numerical_gradient":
             return ["from common.gradient import numerical_gradient",
-                    f"# f: {hp.get('f', 'see the case')}", "print(numerical_gradient(f, x.copy()))"]
+                    "from spec_nn.reference.gradient import function",
+                    f"f = function({hp.get('f')!r})  # the test function the grader passed",
+                    "print(numerical_gradient(f, x.copy()))"]
         if name in BOOK_LAYERS:
             cls = BOOK_LAYERS[name]
             ctor = {"affine": f"{_w(case)}, b", "conv2d": f"{_w(case)}, b, stride={hp.get('stride', 1)}, "
@@ -114,6 +116,8 @@ def _body(style, name, component, case, hp, call, want_bwd, options):
             return [f"from cs231n.layers import {fn}", f"loss, dx = {fn}(x, {lab[0]})", "print(loss, dx)"]
         if name == "numerical_gradient":
             return ["from cs231n.gradient_check import eval_numerical_gradient",
+                    "from spec_nn.reference.gradient import function",
+                    f"f = function({hp.get('f')!r})  # the test function the grader passed",
                     "print(eval_numerical_gradient(f, x.copy(), verbose=False))"]
         if name in CS_LAYERS:
             base = CS_LAYERS[name]
