@@ -71,6 +71,12 @@ def make_dout(component: Component, out: np.ndarray) -> np.ndarray:
     return np.round(d, 2).astype(np.asarray(out).dtype if np.asarray(out).dtype.kind == "f" else np.float64)
 
 
+def reference_dout(component: Component, case: Case) -> np.ndarray:
+    """The upstream gradient for ``case``, shaped like the reference output, in the case's dtype."""
+    out = outputs(component.forward(upcast(case), component.default_variants))["out"]
+    return make_dout(component, out).astype(case.dtype)
+
+
 def where_of(component: Component, op: str, case: Case) -> str:
     return f"{component.name}_{op} at {case!r}"
 
@@ -130,8 +136,7 @@ def forward_matches_reference(component: Component, impl, case: Case, ctx: Conte
 
 def backward_matches_reference(component: Component, impl, case: Case, ctx: Context) -> dict:
     ref_case = upcast(case)
-    out = outputs(component.forward(ref_case, component.default_variants))["out"]
-    dout = make_dout(component, out).astype(case.dtype)
+    dout = reference_dout(component, case)
     got = call_backward(impl, case.copy(), dout.copy())
     dtype = least_precise(case.dtype, *[g.dtype for g in got.values()])
     return match_variants(component, ctx, lambda v: component.backward(ref_case, dout.astype(np.float64), v), got,
@@ -262,8 +267,7 @@ def does_not_mutate_inputs(component: Component, impl, case: Case, ctx: Context)
                       where_of(component, "forward", case))
     info = {}
     if component.backward is not None and impl.has_backward:
-        out = outputs(component.forward(upcast(case), component.default_variants))["out"]
-        dout = make_dout(component, out).astype(case.dtype)
+        dout = reference_dout(component, case)
         dout_before = dout.copy()
         call_backward(impl, work, dout)
         _assert_unchanged({**before.arrays, **before.consts}, {**work.arrays, **work.consts}, "backward",
@@ -282,8 +286,7 @@ def preserves_dtype(component: Component, impl, case: Case, ctx: Context) -> dic
         if (v.dtype.kind == "f" or k == "out") and v.dtype != want:
             raise SpecViolation(f"{k}.dtype={v.dtype}, but should be {want} [{where}]")
     if component.backward is not None and impl.has_backward:
-        out = outputs(component.forward(upcast(case), component.default_variants))["out"]
-        for k, v in call_backward(impl, case.copy(), make_dout(component, out).astype(want)).items():
+        for k, v in call_backward(impl, case.copy(), reference_dout(component, case)).items():
             if v.dtype.kind == "f" and v.dtype != want:
                 raise SpecViolation(f"d{k}.dtype={v.dtype}, but should be {want} "
                                     f"[{where_of(component, 'backward', case)}]")
