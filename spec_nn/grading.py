@@ -186,7 +186,9 @@ def constrained(comp, fixed: dict):
     return dataclasses.replace(comp, cases=wrap(comp.cases), properties=props)
 
 
-def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, max_examples, dtype):
+def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, max_examples, dtype, props=None):
+    """Verdicts of ``props`` (default: every property) under the best of the rubric's adapter options;
+    the pytest plugin grades one property per item with it."""
     accept = rub.accept_for(comp.name)
     comp = constrained(comp, fixed_hp(style).get(comp.name, {}))
     best = None
@@ -194,7 +196,7 @@ def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, ma
         impl = SubmissionImpl(comp, session, style, has_backward=has_bwd, options=opts, root=root)
         verdicts = []
         hung = None
-        for prop in comp.property_names:
+        for prop in (props or comp.property_names):
             if hung is not None:  # do not wait for the time limit once per property
                 verdicts.append(Verdict(comp.name, prop, impl.backend, dtype, "error", info={"kind": "timeout"},
                                         message=f"timeout: not run, {hung} timed out before", example=None))
