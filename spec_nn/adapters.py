@@ -21,6 +21,7 @@ named variants a rubric can accept.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import os
 import sys
@@ -138,35 +139,112 @@ def as_dict_grads(case, pairs):
 # ------------------------------------------------------------------------------------------------------
 # Loading
 
+# Why an import or a call failed for reasons of the environment, not of the student's code (data: pattern ->
+# the fix to name).  A rubric decides whether the status "environment" counts against the student.
+PIP_NAMES = {"past": "future", "future": "future", "cv2": "opencv-python", "sklearn": "scikit-learn",
+             "PIL": "pillow", "skimage": "scikit-image", "yaml": "pyyaml", "imageio": "imageio"}
+NUMPY_REMOVED = {"int": "1.24", "float": "1.24", "bool": "1.24", "object": "1.24", "str": "1.24", "long": "1.24",
+                 "unicode": "1.24", "complex": "1.24", "asscalar": "1.23", "float_": "2.0", "NaN": "2.0",
+                 "Inf": "2.0", "product": "2.0", "cumproduct": "2.0", "alltrue": "2.0", "sometrue": "2.0",
+                 "row_stack": "2.0", "in1d": "2.0", "trapz": "2.0", "string_": "2.0", "unicode_": "2.0",
+                 "infty": "2.0", "PINF": "2.0", "NINF": "2.0", "mat": "2.0", "round_": "2.0"}
+PY2_SYNTAX = ("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'",
+              "leading zeros in decimal integer literals", "inconsistent use of tabs and spaces",
+              "Did you mean print(", "multiple exception types must be parenthesized")
+
+
+def environment_fix(e: BaseException, root: str | None = None) -> str:
+    """The fix to name when ``e`` comes from the environment ('' when it is the code's own fault)."""
+    msg = str(e)
+    if isinstance(e, ModuleNotFoundError) and e.name:
+        top = e.name.split(".")[0]
+        local = root and any(os.path.exists(os.path.join(root, top + ext)) for ext in ("", ".py"))
+        if not local:
+            return f"missing third-party module {top!r}: pip install {PIP_NAMES.get(top, top)}"
+        return ""
+    if isinstance(e, SyntaxError):
+        text = (e.text or "").strip()
+        if any(p in msg for p in PY2_SYNTAX) or text.startswith(("print ", "exec ")) or "`" in text \
+                or (" ur\"" in text or " ur'" in text):
+            return "Python 2 code: the grader runs Python 3 (convert it, e.g. print(...), range for xrange)"
+        if "Non-UTF-8 code" in msg or "(unicode error)" in msg or "invalid non-printable" in msg:
+            return "the source is not UTF-8: save it as UTF-8 or declare its encoding (# -*- coding: latin-1 -*-)"
+        return ""
+    if isinstance(e, UnicodeDecodeError):
+        return "the source is not UTF-8: save it as UTF-8 or declare its encoding (# -*- coding: latin-1 -*-)"
+    if isinstance(e, NameError) and any(f"name '{n}' is not defined" in msg for n in ("xrange", "raw_input",
+                                                                                        "unicode", "basestring")):
+        return "Python 2 code: the grader runs Python 3"
+    if isinstance(e, AttributeError) and msg.startswith("module 'numpy' has no attribute '"):
+        name = msg.split("'")[3]
+        if name in NUMPY_REMOVED:
+            return f"np.{name} was removed in NumPy {NUMPY_REMOVED[name]} (the grader has NumPy {np.__version__})"
+    if isinstance(e, TypeError) and ("only length-1 arrays can be converted" in msg
+                                     or "only 0-dimensional arrays can be converted" in msg
+                                     or "only integer scalar arrays can be converted" in msg):
+        return f"int()/float() of an array with ndim > 0 is refused by NumPy {np.__version__} (use .item())"
+    return ""
+
+
+def where_in(e: BaseException, root: str) -> tuple[str, int | None]:
+    """(file relative to the submission, line) where ``e`` happened in the submission's own code."""
+    if isinstance(e, SyntaxError) and e.filename:
+        return os.path.relpath(e.filename, root) if os.path.isabs(e.filename) else e.filename, e.lineno
+    import traceback
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename.startswith(root + os.sep)]
+    if frames:
+        return os.path.relpath(frames[-1].filename, root), frames[-1].lineno
+    return "", None
+
+
+def load_problem(e: BaseException, root: str, path: str) -> dict:
+    """One line (file, line, exception) and a status for a module that does not load."""
+    rel, line = where_in(e, root)
+    rel = rel or os.path.relpath(path, root)
+    fix = environment_fix(e, root)
+    text = f"{type(e).__name__}: {e}".replace("\n", " ")[:300]
+    own = os.path.relpath(path, root)
+    at = f"{rel} line {line}" if line else rel
+    head = at if rel == own else f"{own} fails to import: {at}"
+    return {"status": "environment" if fix else "error", "file": rel, "line": line,
+            "message": f"{head}: {text}" + (f" [{fix}]" if fix else ""), "fix": fix}
+
+
+DIALECT_MODULES = {
+    "book": ("common.functions", "common.layers", "common.optimizer", "common.gradient", "common.util"),
+    "cs231n": ("cs231n.layers", "cs231n.optim", "cs231n.gradient_check", "cs231n.layer_utils"),
+    "manifest": (),
+}
+
+
 class Submission:
-    """The imported submission and the per-component adapter calls."""
+    """The imported submission and the per-component adapter calls.
+
+    Each file of the dialect is imported on its own: one that does not load (or imports one that does not)
+    is recorded in ``problems`` with one line (file, line, exception) and the status ``error`` or
+    ``environment``; the components it provides get that status and every other component is graded.
+    """
 
     def __init__(self, style, root, manifest=None, options=None):
         self.style, self.root, self.options = style, os.path.abspath(root), dict(options or {})
         if self.root not in sys.path:
             sys.path.insert(0, self.root)
         self.mods = {}
-        self.errors = {}
-        if style == "book":
-            names = ("common.functions", "common.layers", "common.optimizer", "common.gradient", "common.util")
-        elif style == "cs231n":
-            names = ("cs231n.layers", "cs231n.optim", "cs231n.gradient_check", "cs231n.layer_utils")
-        elif style == "manifest":
-            names = ()
-        else:
+        self.problems = {}   # short module name ("layers") or manifest component -> load_problem dict
+        if style not in DIALECT_MODULES:
             raise LoadFailure(f"unknown style {style!r}")
-        for name in names:
+        for name in DIALECT_MODULES[style]:
             path = os.path.join(self.root, *name.split(".")) + ".py"
             if not os.path.exists(path):
                 continue
             try:
                 self.mods[name.split(".")[-1]] = importlib.import_module(name)
-            except SyntaxError as e:
-                rel = os.path.relpath(e.filename or path, self.root)
-                raise LoadFailure(f"{rel} line {e.lineno}: SyntaxError: {e.msg}") from None
             except BaseException as e:  # noqa: BLE001 - whatever the import does, it is one line for the user
-                raise LoadFailure(f"{os.path.relpath(path, self.root)} fails to import: "
-                                  f"{type(e).__name__}: {e}"[:300]) from None
+                if isinstance(e, (KeyboardInterrupt, MemoryError)):
+                    raise
+                self.problems[name.split(".")[-1]] = load_problem(e, self.root, path)
+                for k in [k for k in sys.modules if k == name]:
+                    del sys.modules[k]
         self.manifest = {}
         if style == "manifest":
             self._load_manifest(manifest or {})
@@ -180,24 +258,32 @@ class Submission:
             if isinstance(entry, str):
                 entry = {"forward": entry}
             resolved = dict(entry)
-            for key in ("forward", "backward"):
-                if key in entry:
-                    resolved[key] = self._resolve(entry[key])
+            try:
+                for key in ("forward", "backward"):
+                    if key in entry:
+                        resolved[key] = self._resolve(entry[key])
+            except LoadFailure as e:
+                self.problems[name] = e.args[1] if len(e.args) > 1 else {"status": "error", "message": str(e)}
+                continue
             self.manifest[name] = resolved
 
     def _resolve(self, ref):
         mod, _, attr = ref.partition(":")
         try:
             obj = importlib.import_module(mod)
-        except SyntaxError as e:
-            raise LoadFailure(f"{os.path.relpath(e.filename or mod, self.root)} line {e.lineno}: "
-                              f"SyntaxError: {e.msg}") from None
         except BaseException as e:  # noqa: BLE001
-            raise LoadFailure(f"manifest entry {ref!r}: module {mod!r} fails to import: {type(e).__name__}: {e}"[:300]) \
-                from None
+            if isinstance(e, (KeyboardInterrupt, MemoryError)):
+                raise
+            spec = importlib.util.find_spec(mod.split(".")[0]) if not isinstance(e, ImportError) else None
+            path = getattr(spec, "origin", None) or os.path.join(self.root, *mod.split(".")) + ".py"
+            p = load_problem(e, self.root, path)
+            p["message"] = f"manifest entry {ref!r}: " + p["message"]
+            raise LoadFailure(p["message"], p) from None
         for part in attr.split(".") if attr else ():
             if not hasattr(obj, part):
-                raise LoadFailure(f"manifest entry {ref!r}: {mod} has no attribute {attr!r}")
+                raise LoadFailure(f"manifest entry {ref!r}: {mod} has no attribute {attr!r}",
+                                  {"status": "error", "message": f"manifest entry {ref!r}: {mod} has no attribute "
+                                                                 f"{attr!r}", "file": "", "line": None, "fix": ""})
             obj = getattr(obj, part)
         return obj
 
@@ -208,8 +294,16 @@ class Submission:
     def table(self):
         return dialect_table(self.style)
 
+    def problem_of(self, ad) -> dict | None:
+        """The load problem of a file this adapter's component comes from (None when they all loaded)."""
+        for m in adapter_modules(ad):
+            if m in self.problems:
+                return self.problems[m]
+        return None
+
     def describe(self) -> dict:
-        """{component: {"forward": bool, "backward": bool}} for what this submission implements."""
+        """{component: {"forward", "backward", "api", "core", "problem"}} for what this submission implements
+        (problem: the load problem of its file, when the component is not available because of it)."""
         out = {}
         for comp, ad in self.table().items():
             if self.style == "manifest":
@@ -217,13 +311,16 @@ class Submission:
                 has = (e is not None and "forward" in e, e is not None and "backward" in e)
             else:
                 has = ad.available(self)
+            problem = None if has[0] else self.problem_of(ad)
             out[comp] = {"forward": bool(has[0]), "backward": bool(has[1]), "api": ad.api(self) if has[0] else "",
-                         "core": comp in core_components(self.style)}
+                         "core": comp in core_components(self.style), "problem": problem}
         if self.style == "manifest":
             for comp in self.manifest:
                 out.setdefault(comp, {"forward": True, "backward": "backward" in self.manifest[comp], "api": comp,
-                                     "core": True})
-        return {"components": out, "modules": sorted(self.mods)}
+                                     "core": True, "problem": None})
+            for comp, p in self.problems.items():
+                out[comp] = {"forward": False, "backward": False, "api": comp, "core": True, "problem": p}
+        return {"components": out, "modules": sorted(self.mods), "problems": self.problems}
 
     def forward(self, comp, case, options):
         ad = self.table().get(comp) if self.style != "manifest" else MANIFEST_TABLE_ENTRY
@@ -236,6 +333,19 @@ class Submission:
         if ad is None:
             raise Missing(f"{comp} is not part of the {self.style} dialect")
         return ad.backward(self, comp, case, dout, options)
+
+
+def adapter_modules(ad) -> list:
+    """The dialect modules ("layers", "optim"...) an adapter's component can come from."""
+    mods = []
+    for alt in tuple(getattr(ad, "needs", ()) or ()) + tuple(getattr(ad, "bwd_needs", ()) or ()):
+        for a in (alt if isinstance(alt, tuple) else (alt,)):
+            m = a.split(".", 1)[0]
+            if m not in mods:
+                mods.append(m)
+    for sub in getattr(ad, "alternatives", ()):
+        mods += [m for m in adapter_modules(sub) if m not in mods]
+    return mods
 
 
 class Adapter:
@@ -399,6 +509,80 @@ def core_components(style) -> tuple:
 def fixed_hp(style) -> dict:
     """{component: {hyper-parameter: value}} a style hard-codes."""
     return dialect(style).FIXED_HP if style in DIALECTS else {}
+
+
+# What else a dialect module may declare, all data (issue 9 turns them into manifest tables):
+#   CASES   {component: {keyword: value}}: how its API restricts the inputs drawn (keywords of the record's case
+#           factories: divisible geometries, no pooling pad, 2-D affine input, a hard-coded eps...);
+#   ACCEPT  {component: {convention: variants}}: named variants the dialect accepts (a rubric's [accept] wins);
+#   ENTRIES {component: (entry, ...)}: further entry points of a component (a second backward, a derivative-style
+#           helper); the cases of a component draw hp ``entry`` among those the submission has (the adapter's api
+#           string lists them after "also:"), and the adapter routes the call there.
+
+def dialect_data(style, name) -> dict:
+    return dict(getattr(dialect(style), name, {}) or {}) if style in DIALECTS else {}
+
+
+ENTRY_MARK = "; also: "
+
+
+def entries_in(api: str) -> tuple:
+    """The further entry points an adapter's api string says the submission has."""
+    return tuple(e.strip() for e in api.split(ENTRY_MARK, 1)[1].split(",")) if ENTRY_MARK in (api or "") else ()
+
+
+_DIALECT_FACTORIES: dict = {}
+
+
+def _with_keywords(factory, kw: dict, entries: tuple, fixed: dict):
+    """``factory`` called with the keywords it takes from ``kw``, drawing hp ``entry`` among ``entries`` and with
+    the hyper-parameters ``fixed`` overrides (where the case has them); one object per distinct call, so that
+    strategies built from it are cached across gradings."""
+    if factory is None:
+        return None
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        params = {}
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    use = {k: v for k, v in kw.items() if takes_all or k in params}
+    if not use and not entries and not fixed:
+        return factory
+    key = (factory, tuple(sorted(use.items())), entries, tuple(sorted(fixed.items())))
+    if key not in _DIALECT_FACTORIES:
+        def cases(*, dtype=np.float64, smooth=False):
+            from .record import Case
+            strat = factory(dtype=dtype, smooth=smooth, **use)
+            if fixed:
+                strat = strat.map(lambda c: Case(c.arrays, c.consts,
+                                                 {**c.hp, **{k: v for k, v in fixed.items() if k in c.hp}}))
+            if not entries:
+                return strat
+            from hypothesis import strategies as st
+            with_entry = lambda c, e: c if e is None else Case(c.arrays, c.consts, {**c.hp, "entry": e})
+            return st.tuples(strat, st.sampled_from((None,) + entries)).map(lambda ce: with_entry(*ce))
+        cases.__doc__ = factory.__doc__
+        _DIALECT_FACTORIES[key] = cases
+    return _DIALECT_FACTORIES[key]
+
+
+def for_dialect(comp, style, accept=None, info=None):
+    """(component, accept) as ``style`` grades it: its case factories called with the dialect's CASES keywords,
+    at its FIXED_HP and drawing the further ENTRIES the submission has (``info``: the loaded submission's
+    description), and the dialect's ACCEPT under the rubric's ``accept``.  Runs in the grading process."""
+    import dataclasses
+    fixed = fixed_hp(style).get(comp.name, {})
+    kw = dialect_data(style, "CASES").get(comp.name, {})
+    declared = dialect_data(style, "ENTRIES").get(comp.name, ())
+    api = (((info or {}).get("components") or {}).get(comp.name) or {}).get("api", "")
+    entries = tuple(e for e in declared if e in entries_in(api))
+    merged = {k: tuple(v) for k, v in dialect_data(style, "ACCEPT").get(comp.name, {}).items()}
+    merged.update(accept or {})
+    if kw or entries or fixed:
+        props = tuple(dataclasses.replace(p, cases=_with_keywords(p.cases, kw, entries, fixed))
+                      if p.cases is not None else p for p in comp.properties)
+        comp = dataclasses.replace(comp, cases=_with_keywords(comp.cases, kw, entries, fixed), properties=props)
+    return comp, merged
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -15,29 +15,63 @@ import json
 import os
 import sys
 import time
+import urllib.parse
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from .reports import atomic_write
 from .sandbox import DEFAULT_MEMORY_MB, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT
 
 
-def submissions(root: str) -> list[str]:
-    """Every submission directory (or manifest .toml) directly under root, sorted."""
-    out = []
+SKIPPED_NAMES = ("__MACOSX", "__pycache__")
+RESULTS_DIR = "students"  # per-student results live here: no student name can collide with the summary files
+
+
+def scan(root: str) -> tuple[list[str], list[str]]:
+    """(every submission directory or manifest .toml directly under root, sorted; what was skipped and why)."""
+    out, skipped = [], []
     for e in sorted(os.scandir(root), key=lambda e: e.name):
-        if e.name.startswith(".") or e.name.startswith("_"):
-            continue
-        if e.is_dir() or e.name.endswith(".toml"):
+        if e.name.startswith("."):
+            skipped.append(f"{e.name} (hidden)")
+        elif e.name in SKIPPED_NAMES:
+            skipped.append(f"{e.name} (not a submission)")
+        elif e.is_dir(follow_symlinks=False) or (e.name.endswith(".toml") and e.is_file(follow_symlinks=False)):
             out.append(e.path)
-    return out
+        else:
+            skipped.append(f"{e.name} (not a directory or a manifest .toml)")
+    return out, skipped
+
+
+def submissions(root: str) -> list[str]:
+    return scan(root)[0]
+
+
+def result_key(sub: str) -> str:
+    """A collision-free file name for a submission: its own name, escaped (``alice`` and ``alice.toml`` are two
+    keys; ``summary`` is a student like any other, since results live in their own folder)."""
+    name = os.path.basename(sub.rstrip("/"))
+    return urllib.parse.quote(name, safe="") or "%00"
 
 
 def result_path(out_dir: str, sub: str) -> str:
-    return os.path.join(out_dir, os.path.basename(sub.rstrip("/")).removesuffix(".toml") + ".json")
+    return os.path.join(out_dir, RESULTS_DIR, result_key(sub) + ".json")
+
+
+def read_result(path: str) -> dict | None:
+    """A finished result, or None when the file is missing, corrupt or not a result (then it is regraded)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            r = json.load(f)
+    except (OSError, ValueError):
+        return None
+    ok = (isinstance(r, dict) and isinstance(r.get("components"), list) and isinstance(r.get("score"), dict)
+          and all(isinstance(r["score"].get(k), (int, float)) for k in ("earned", "possible"))
+          and isinstance(r.get("submission"), str))
+    return r if ok else None
 
 
 def grade_one(sub: str, out_file: str, options: dict) -> dict:
-    """Grade one submission and write its result atomically; returns a short summary (runs in a worker)."""
+    """Grade one submission and write its result atomically; returns a short summary (runs in a worker).
+    The result is written by the grading process after every process of the submission is gone."""
     from .grading import UsageError, exit_code, grade_submission
     from .sandbox import LoadError
     t0 = time.perf_counter()
@@ -45,11 +79,14 @@ def grade_one(sub: str, out_file: str, options: dict) -> dict:
         res = grade_submission(sub, **options)
         res["exit"] = exit_code(res)
     except (UsageError, LoadError) as e:
-        res = {"submission": os.path.abspath(sub), "style": options.get("style"), "components": [],
-               "score": {"earned": 0.0, "possible": 0.0}, "unreadable": str(e), "exit": 2,
-               "seconds": round(time.perf_counter() - t0, 2)}
+        res = unreadable(sub, options, str(e), time.perf_counter() - t0)
     atomic_write(out_file, json.dumps(res, indent=1, default=str))
     return {"submission": sub, "score": res["score"], "exit": res["exit"]}
+
+
+def unreadable(sub: str, options: dict, why: str, seconds: float = 0.0) -> dict:
+    return {"submission": os.path.abspath(sub), "style": options.get("style"), "components": [],
+            "score": {"earned": 0.0, "possible": 0.0}, "unreadable": why, "exit": 2, "seconds": round(seconds, 2)}
 
 
 def summarize(results: list[dict]) -> tuple[str, dict]:
@@ -88,22 +125,38 @@ def _html(summary: dict) -> str:
 
 
 def grade_class(root: str, out_dir: str, *, workers: int | None = None, scheduler: str | None = None,
-                progress: bool = True, options: dict | None = None) -> dict:
+                progress: bool = True, options: dict | None = None, log=None) -> dict:
     options = dict(options or {})
-    subs = submissions(root)
-    os.makedirs(out_dir, exist_ok=True)
-    todo = [s for s in subs if not os.path.exists(result_path(out_dir, s))]
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    subs, skipped = scan(root)
+    for s in skipped:
+        log(f"skipped: {s}")
+    os.makedirs(os.path.join(out_dir, RESULTS_DIR), exist_ok=True)
+    todo = []
+    for s in subs:
+        p = result_path(out_dir, s)
+        if read_result(p) is None:
+            if os.path.exists(p):
+                log(f"regrading {os.path.basename(s)}: its result file {p} is corrupt")
+            todo.append(s)
     from tqdm import tqdm
     bar = tqdm(total=len(subs), initial=len(subs) - len(todo), desc="grading", unit="submission",
                disable=not progress, file=sys.stderr)
+
+    def lost(s, e):  # the process grading s died: that student gets a result saying so, the class goes on
+        atomic_write(result_path(out_dir, s), json.dumps(unreadable(s, options, f"the grading process failed: "
+                                                                             f"{type(e).__name__}: {e}"[:300])))
     if todo:
         if scheduler:
             from distributed import Client, as_completed as dask_completed
             client = scheduler if not isinstance(scheduler, str) else Client(scheduler)
             try:
-                futs = [client.submit(grade_one, s, result_path(out_dir, s), options, pure=False) for s in todo]
+                futs = {client.submit(grade_one, s, result_path(out_dir, s), options, pure=False): s for s in todo}
                 for f in dask_completed(futs):
-                    f.result()
+                    try:
+                        f.result()
+                    except Exception as e:  # noqa: BLE001
+                        lost(futs[f], e)
                     bar.update(1)
             finally:
                 if isinstance(scheduler, str):
@@ -112,24 +165,31 @@ def grade_class(root: str, out_dir: str, *, workers: int | None = None, schedule
             workers = workers or max(1, os.cpu_count() or 1)
             if workers == 1:
                 for s in todo:
-                    grade_one(s, result_path(out_dir, s), options)
+                    try:
+                        grade_one(s, result_path(out_dir, s), options)
+                    except Exception as e:  # noqa: BLE001
+                        lost(s, e)
                     bar.update(1)
             else:
                 with ProcessPoolExecutor(max_workers=workers) as pool:
-                    futs = [pool.submit(grade_one, s, result_path(out_dir, s), options) for s in todo]
+                    futs = {pool.submit(grade_one, s, result_path(out_dir, s), options): s for s in todo}
                     for f in as_completed(futs):
-                        f.result()
+                        try:
+                            f.result()
+                        except Exception as e:  # noqa: BLE001 - e.g. BrokenProcessPool
+                            lost(futs[f], e)
                         bar.update(1)
     bar.close()
     results = []
     for s in subs:
-        with open(result_path(out_dir, s)) as f:
-            results.append(json.load(f))
+        r = read_result(result_path(out_dir, s))
+        results.append(r if r is not None else unreadable(s, options, "its result could not be read back"))
     text, summary = summarize(results)
     atomic_write(os.path.join(out_dir, "summary.csv"), text)
     atomic_write(os.path.join(out_dir, "summary.json"), json.dumps(summary, indent=1))
     atomic_write(os.path.join(out_dir, "summary.html"), _html(summary))
     summary["graded_now"] = len(todo)
+    summary["skipped"] = skipped
     return summary
 
 

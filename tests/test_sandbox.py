@@ -59,15 +59,11 @@ def test_print_flood_is_truncated(tmp_path):
 
 
 @pytest.mark.parametrize("case,expect", [
-    ("empty", "empty"), ("syntax", "SyntaxError"), ("missing", "missing file"), ("nonexistent", "no such file"),
-    ("import_error", "fails to import")])
+    ("empty", "empty"), ("missing", "missing file"), ("nonexistent", "no such file")])
 def test_unreadable_submission_one_line_exit_2(tmp_path, capsys, case, expect):
     d = tmp_path / "s"
     d.mkdir()
-    if case == "syntax":
-        (d / "common").mkdir()
-        (d / "common" / "layers.py").write_text("def f(:\n")
-    elif case == "missing":
+    if case == "missing":
         (d / "common").mkdir()
         (d / "common" / "optimizer.py").write_text("")
         rc = main(["grade", str(d), "--style", "cs231n"])
@@ -76,9 +72,6 @@ def test_unreadable_submission_one_line_exit_2(tmp_path, capsys, case, expect):
         return
     elif case == "nonexistent":
         d = d / "nope"
-    elif case == "import_error":
-        (d / "common").mkdir()
-        (d / "common" / "layers.py").write_text("import does_not_exist_xyz\n")
     rc = main(["grade", str(d)])
     err = capsys.readouterr().err
     assert rc == 2, err

@@ -1,0 +1,94 @@
+"""Issue 7, section 1: one file that does not load never refuses the whole submission.
+
+Each file of a dialect is imported on its own; the components of a file that fails (or imports one that
+fails) get one line (file, line, exception) and the status "error", or "environment" when the fault is the
+grader's environment (a missing third-party module, Python 2 code, non-UTF-8 source, NumPy removals), with
+the fix named.  Every other component is graded and every report is written.
+"""
+import json
+import os
+import shutil
+
+import pytest
+
+from spec_nn.cli import main
+from spec_nn.grading import grade_submission
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
+
+
+def tree(tmp_path, example, edits):
+    d = tmp_path / "sub"
+    shutil.copytree(os.path.join(EXAMPLES, example), d)
+    for rel, fn in edits.items():
+        p = d / rel
+        p.write_bytes(fn(p.read_bytes() if p.exists() else b""))
+    return str(d)
+
+
+def by_name(res):
+    return {c["name"]: c for c in res["components"]}
+
+
+FAST = dict(max_examples=3)
+
+
+def test_course_gradient_check_importing_past_leaves_every_layer_graded(tmp_path):
+    sub = tree(tmp_path, "cs231n_correct",
+               {"cs231n/gradient_check.py": lambda b: b"from past.builtins import xrange\n" + b})
+    out = tmp_path / "r.json"
+    gs = tmp_path / "results.json"
+    rc = main(["grade", sub, "--json", str(out), "--gradescope", str(gs), "--max-examples", "3", "-q"])
+    res = json.loads(out.read_text())
+    comps = by_name(res)
+    ng = comps["numerical_gradient"]
+    assert ng["status"] == "environment" and "pip install future" in ng["message"], ng
+    assert "cs231n/gradient_check.py line 1" in ng["message"]
+    graded = [c for c in res["components"] if c["status"] not in ("missing", "environment")]
+    assert len(graded) >= 14 and all(c["status"] == "pass" for c in graded), [c["name"] for c in graded]
+    assert rc == 1 and gs.exists()  # the exit status of a graded submission, every report written
+    # the default rubric does not count the environment against the student
+    assert res["score"]["earned"] == res["score"]["possible"] > 0
+
+
+def test_syntax_error_in_optimizer_does_not_zero_the_layers(tmp_path):
+    sub = tree(tmp_path, "book_correct", {"common/optimizer.py": lambda b: b + b"\ndef broken(:\n"})
+    res = grade_submission(sub, components=["relu", "affine", "sgd", "adam"], **FAST)
+    comps = by_name(res)
+    for opt in ("sgd", "adam"):
+        assert comps[opt]["status"] == "error", comps[opt]
+        assert "common/optimizer.py line" in comps[opt]["message"] and "SyntaxError" in comps[opt]["message"]
+    assert comps["relu"]["status"] == comps["affine"]["status"] == "pass"
+
+
+@pytest.mark.parametrize("source,fix", [
+    (b"def relu(x):\n    print 'hello'\n    return x\n", "Python 2 code"),
+    (b"import numpy as np\nNAME = 'caf\xe9'\n", "not UTF-8"),
+    (b"import cv2_not_installed_anywhere\n", "pip install"),
+])
+def test_environment_faults_name_the_fix(tmp_path, source, fix):
+    sub = tree(tmp_path, "book_correct", {"common/functions.py": lambda b: source})
+    res = grade_submission(sub, components=["step", "relu", "sgd"], **FAST)
+    comps = by_name(res)
+    assert comps["step"]["status"] == "environment" and fix in comps["step"]["message"], comps["step"]
+    # layers.py imports functions.py, so its components share the fault (named through the import) ...
+    assert comps["relu"]["status"] == "environment" and "common/functions.py" in comps["relu"]["message"]
+    assert comps["sgd"]["status"] == "pass"  # ... optimizer.py does not
+
+
+def test_numpy_removal_at_call_time_is_environment(tmp_path):
+    sub = tree(tmp_path, "book_correct", {"common/functions.py": lambda b: b + b"\n\ndef step_function(x):\n"
+                                          b"    return np.array(x > 0, dtype=np.int)\n"})
+    res = grade_submission(sub, components=["step"], **FAST)
+    step = by_name(res)["step"]
+    bad = [p for p in step["properties"] if p["status"] not in ("pass", "missing")]
+    assert bad and all(p["status"] == "environment" and "removed in NumPy 1.24" in p["message"] for p in bad), bad
+    assert step["status"] == "environment" and res["score"]["possible"] == 0
+
+
+@pytest.mark.parametrize("name", ["random.py", "dataclasses.py", "warnings.py", "json.py"])
+def test_student_file_named_like_a_stdlib_module_does_not_break_the_grader(tmp_path, name):
+    sub = tree(tmp_path, "book_correct", {name: lambda b: b"raise RuntimeError('shadowed')\n"})
+    res = grade_submission(sub, components=["relu", "dropout", "numerical_gradient"], **FAST)
+    assert all(c["status"] == "pass" for c in res["components"]), [(c["name"], c["message"]) for c in
+                                                                    res["components"]]
