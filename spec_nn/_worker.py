@@ -81,6 +81,8 @@ def main():
     import numpy.random, numpy.linalg, numpy.fft, numpy.lib.stride_tricks  # noqa: F401,E401
     import collections, copy, glob, itertools, pickle, time, string, numbers, operator  # noqa: F401,E401
     import abc, enum, contextlib, decimal, fractions, heapq, bisect, textwrap, pprint, csv  # noqa: F401,E401
+    import socket, ctypes, threading, subprocess, shutil, tempfile, hashlib, logging, datetime  # noqa: F401,E401
+    import argparse, uuid, gzip, zipfile, platform, encodings.idna, encodings.latin_1  # noqa: F401,E401
     sys.meta_path.insert(0, Blocker(blocked))
     package = types.ModuleType("_spec_nn_adapters")
     package.__path__ = [os.path.dirname(os.path.abspath(__file__))]

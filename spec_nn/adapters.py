@@ -158,6 +158,10 @@ def environment_fix(e: BaseException, root: str | None = None) -> str:
     msg = str(e)
     if isinstance(e, ModuleNotFoundError) and e.name:
         top = e.name.split(".")[0]
+        if top in getattr(sys, "stdlib_module_names", ()) and os.getuid() != 0 and os.path.isdir(sys.prefix) \
+                and not os.access(sys.prefix, os.R_OK | os.X_OK):
+            return (f"the standard-library module {top!r} cannot be read by the sandbox's uid (the Python "
+                    "installation is readable by root only): install bubblewrap, or Python where all users can read it")
         local = root and any(os.path.exists(os.path.join(root, top + ext)) for ext in ("", ".py"))
         if not local:
             return f"missing third-party module {top!r}: pip install {PIP_NAMES.get(top, top)}"

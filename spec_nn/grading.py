@@ -15,14 +15,15 @@ import time
 import tomllib
 
 import dataclasses
+import re
 
 import numpy as np
 
 from . import rubric as rubric_mod
-from .adapters import fixed_hp
-from .record import Case
+from .adapters import fixed_hp, for_dialect
+from .record import Case, outputs
 from .errors import InvalidArgument
-from .runner import Verdict, check_property
+from .runner import Verdict, cause_key, check_property
 from .sandbox import (DEFAULT_MEMORY_MB, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT, LoadError, Session,
                       SubmissionImpl)
 
@@ -106,6 +107,29 @@ def locate(path: str, style: str | None) -> tuple[str, str, dict | None]:
 MANIFEST_ENTRY_KEYS = {"forward", "backward", "args", "hp", "pass_hp"}
 
 
+ANSWER_KEY_MODULES = ("spec_nn", "conformance")
+TORCH_MODULES = ("torch", "functorch", "torchgen")
+
+
+def refused_manifest_entries(manifest: dict | None, allow_torch: bool) -> dict:
+    """{component: why} for manifest entries naming a callable of the grader itself (the answer key) or of
+    torch when it is not allowed: they are not graded, and say so."""
+    if not manifest:
+        return {}
+    blocked = ANSWER_KEY_MODULES + (() if allow_torch else TORCH_MODULES)
+    out = {}
+    for name, entry in manifest.get("components", {}).items():
+        refs = [entry] if isinstance(entry, str) else [entry.get(k) for k in ("forward", "backward") if k in entry]
+        for ref in refs:
+            top = str(ref).partition(":")[0].split(".")[0]
+            if top in blocked:
+                what = "the grader's own code (the answer key)" if top in ANSWER_KEY_MODULES else \
+                    "torch, which this course does not allow (rubric [grading] allow_torch)"
+                out[name] = f"the manifest maps {name} to {ref!r}: {what} is not graded"
+                break
+    return out
+
+
 def check_manifest(manifest: dict, mpath: str) -> dict:
     """The manifest's shape, checked here (one line naming the key) rather than failing obscurely inside
     the worker; ``path = "src"`` is read as ``["src"]``."""
@@ -163,12 +187,103 @@ def _order(names: list[str], comps: dict) -> list[str]:
     return [n for n in out if n in names]
 
 
-def _verdict_dict(v: Verdict, points: float) -> dict:
+def _verdict_dict(v: Verdict, points: float, root: str | None = None) -> dict:
     d = v.to_json()
     d["name"] = v.property
     d["points"] = points
     d["earned"] = points if v.status == "pass" else 0.0
+    if root and v.info.get("detail"):
+        frames = student_frames(v.info["detail"], root)
+        if frames:
+            d["trace"] = frames
+            if " (at " not in d["message"]:
+                d["message"] += f" (at {frames[-1].split(': ', 1)[0]})"
+    if points == 0 and d["status"] in ("fail", "error"):  # weighted 0 by the rubric: visible, no points lost
+        d["status"], d["weighted_out"] = "warn", d["status"]
     return d
+
+
+# Properties judged at a fixed dtype in every grading, whatever --dtype: a float64 grading would never see a
+# float32 input come back float64.
+PROPERTY_DTYPES = {"preserves_dtype": "float32"}
+
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<fn>[^\n]+)\n(?:(?P<code>[ \t]+[^\n]*)\n)?',
+                    re.M)
+
+
+def student_frames(detail: str, root: str, last: int = 3) -> list[str]:
+    """The last frames of a traceback that lie in the submission: ``common/layers.py:42 in backward: dx = ...``."""
+    root = os.path.realpath(root)
+    out = []
+    for m in _FRAME.finditer(detail or ""):
+        f = os.path.realpath(m["file"])
+        if f == root or not f.startswith(root + os.sep):
+            continue
+        code = (m["code"] or "").strip()
+        out.append(f"{os.path.relpath(f, root)}:{m['line']} in {m['fn'].strip()}" + (f": {code}" if code else ""))
+    return out[-last:]
+
+
+class _Recorder:
+    """The submission's Impl, keeping the first few forward results and faults: enough to tell a component
+    that does not compute (returns None, raises NotImplementedError, returns one constant) from one that
+    computes wrongly, without one more call into the submission."""
+
+    def __init__(self, impl, limit: int = 6):
+        self._impl, self._limit = impl, limit
+        self.calls, self.faults = [], []
+
+    def __getattr__(self, name):
+        return getattr(self._impl, name)
+
+    def forward(self, case):
+        snap = case.copy() if len(self.calls) < self._limit else None
+        try:
+            res = self._impl.forward(case)
+        except Exception as e:  # noqa: BLE001 - recorded, then the check sees it as before
+            if len(self.faults) < self._limit:
+                self.faults.append(e)
+            raise
+        if snap is not None and isinstance(res, dict):
+            self.calls.append((snap, res.get("out")))
+        return res
+
+    def backward(self, case, dout):
+        return self._impl.backward(case, dout)
+
+
+def not_computing(comp, rec: _Recorder) -> str:
+    """Why the component does not compute ('' when it does): every forward raised NotImplementedError or
+    returned None, or every forward returned the same constant for inputs where the reference differs."""
+    if not rec.calls:
+        why = [str(getattr(e, "reason", e)) for e in rec.faults]
+        if why and all("NotImplementedError" in w for w in why):
+            return "its forward raises NotImplementedError"
+        if why and all("NoneType" in w or "returned None" in w for w in why):
+            return "its forward returns None"
+        return ""
+    values = []
+    for _case, out in rec.calls:
+        try:
+            a = np.asarray(out, dtype=np.float64)
+        except (TypeError, ValueError):
+            return ""
+        if a.size == 0 or not np.isfinite(a).all() or a.min() != a.max():
+            return ""
+        values.append(float(a.reshape(-1)[0]))
+    if len(values) < 2 or len(set(values)) != 1:
+        return ""
+    c = values[0]
+    from .tolerance import tolerance
+    rtol, atol = tolerance(comp, "float64", "forward")
+    for case, _out in rec.calls:
+        try:
+            ref = np.asarray(outputs(comp.forward(case.astype(np.float64), comp.default_variants))["out"], dtype=float)
+        except Exception:  # noqa: BLE001 - a reference that cannot run here decides nothing
+            continue
+        if ref.size and np.any(np.abs(ref - c) > 100 * (atol + rtol * abs(c))):
+            return f"its forward returns {c:g} for every input, where the reference differs"
+    return ""
 
 
 def constrained(comp, fixed: dict):
@@ -186,14 +301,16 @@ def constrained(comp, fixed: dict):
     return dataclasses.replace(comp, cases=wrap(comp.cases), properties=props)
 
 
-def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, max_examples, dtype, props=None):
+def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, max_examples, dtype, props=None,
+                     probe: dict | None = None):
     """Verdicts of ``props`` (default: every property) under the best of the rubric's adapter options;
-    the pytest plugin grades one property per item with it."""
+    the pytest plugin grades one property per item with it.  ``probe``, when given, receives
+    ``not_implemented``: why the component does not compute ('' when it does)."""
     accept = rub.accept_for(comp.name)
-    comp = constrained(comp, fixed_hp(style).get(comp.name, {}))
+    comp, accept = for_dialect(comp, style, accept, getattr(session, "info", None))  # CASES, FIXED_HP, ACCEPT, ENTRIES
     best = None
     for opts in rub.adapter_options(comp.name, style):
-        impl = SubmissionImpl(comp, session, style, has_backward=has_bwd, options=opts, root=root)
+        impl = _Recorder(SubmissionImpl(comp, session, style, has_backward=has_bwd, options=opts, root=root))
         verdicts = []
         hung = None
         for prop in (props or comp.property_names):
@@ -202,8 +319,13 @@ def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, ma
                                         message=f"timeout: not run, {hung} timed out before", example=None))
                 continue
             try:
-                v = check_property(comp, prop, impl, dtype=dtype, profile=profile, accept=accept, seed=seed,
-                                   max_examples=max_examples)
+                v = check_property(comp, prop, impl, dtype=PROPERTY_DTYPES.get(prop, dtype), profile=profile,
+                                   accept=accept, seed=seed, max_examples=max_examples)
+                if v.status == "pass" and PROPERTY_DTYPES.get(prop, dtype) != dtype:
+                    # and at the grading's own dtype, on a few examples (dtype behaviour rarely depends on values)
+                    v2 = check_property(comp, prop, impl, dtype=dtype, profile=profile, accept=accept, seed=seed,
+                                        max_examples=min(max_examples or 5, 5))
+                    v = v2 if v2.status != "pass" else v
             except Exception as e:  # noqa: BLE001 - one property must not end the grading of the others
                 from hypothesis.errors import Flaky
                 if isinstance(e, Flaky):  # the submission answered the same input differently
@@ -214,6 +336,8 @@ def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, ma
                     v = Verdict(comp.name, prop, impl.backend, dtype, "error", info={"kind": "internal"},
                                 message=f"internal error of the grader (not necessarily the submission's fault; "
                                         f"please report it): {type(e).__name__}: {str(e)[:300]}")
+            if v.status == "error" and v.info.get("kind") == "environment":
+                v.status = "environment"  # the grader's environment, not the student's code
             if v.status == "error" and v.info.get("kind") == "missing":
                 v.status, v.message = "missing", v.message.removeprefix("missing: ")
                 v.example, v.repro = None, ""
@@ -226,9 +350,11 @@ def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, ma
             verdicts.append(v)
         fails = sum(v.status in ("fail", "error") for v in verdicts)
         if best is None or fails < best[0]:
-            best = (fails, verdicts, opts)
+            best = (fails, verdicts, opts, impl)
         if fails == 0:
             break
+    if probe is not None:
+        probe["not_implemented"] = not_computing(comp, best[3])
     return best[1], best[2]
 
 
@@ -236,10 +362,109 @@ def component_status(props: list[dict]) -> str:
     st = [p["status"] for p in props]
     if not st or all(s == "missing" for s in st):
         return "missing"
-    for s in ("error", "fail", "blocked"):
+    for s in ("error", "fail", "environment", "blocked"):
         if s in st:
             return s
     return "pass"
+
+
+DIALECT_MODULES = ("functions", "layers", "optimizer", "gradient", "util", "optim", "gradient_check", "layer_utils")
+
+
+def dialect_requires_backward(style: str, name: str, manifest: dict | None = None) -> bool:
+    """Whether the dialect's API for ``name`` always has a backward (whatever this submission implements): the
+    properties needing one then count in the possible total even when the submission lacks it.  Not when the
+    dialect also offers a forward-only form (the book's functions.relu beside layers.Relu) or none at all."""
+    if style == "manifest":
+        entry = ((manifest or {}).get("components") or {}).get(name)
+        return isinstance(entry, dict) and "backward" in entry
+    from .adapters import dialect_table
+
+    class Only:  # a submission that has every attribute of the given modules, and nothing else
+        def __init__(self, mods):
+            self.mods = mods
+
+        def attr(self, mod, attr):
+            return object if mod in self.mods else None
+
+    ad = dialect_table(style).get(name)
+    if ad is None:
+        return False
+    try:
+        if not ad.available(Only(DIALECT_MODULES))[1]:
+            return False
+        return not any(tuple(ad.available(Only((m,)))) == (True, False) for m in DIALECT_MODULES)
+    except Exception:  # noqa: BLE001 - an adapter that cannot say: assume the dialect has it
+        return True
+
+
+def counted_components(style: str, manifest: dict | None) -> set:
+    """The components whose properties make up the possible total: the dialect's core components, or the
+    components a manifest maps.  Fixed before anything runs."""
+    if style == "manifest":
+        return set(((manifest or {}).get("components") or {}))
+    from .adapters import core_components
+    return set(core_components(style))
+
+
+def group_causes(props: list[dict]) -> list[dict]:
+    """Failing properties of one component grouped by cause (groups of two or more)."""
+    groups: dict = {}
+    for p in props:
+        if p["status"] in ("fail", "error") and p.get("message"):
+            groups.setdefault(cause_key(p["message"], values=True), []).append(p)
+    return [{"message": ps[0]["message"], "properties": [p["name"] for p in ps], "example": ps[0].get("example")}
+            for ps in groups.values() if len(ps) >= 2]
+
+
+def finish_component(entry: dict, status_of: dict, comp, *, counted: bool, optional_bwd: bool, style: str,
+                     not_implemented: str = "") -> None:
+    """Status, message, notes and what counts, from the component's own verdicts.  ``optional_bwd``: the
+    submission has no backward for it and the dialect does not require one (its properties are not counted)."""
+    props = entry["properties"]
+    for p in props:
+        p["counted"] = counted and not (p["status"] == "missing" and optional_bwd)
+        if p["status"] == "missing" and optional_bwd and counted:
+            p["message"] += (" (the manifest maps no backward: not counted)" if style == "manifest"
+                             else f" (the {style} dialect's forward-only form: not counted)")
+    if not_implemented:
+        for p in props:
+            p["earned"] = 0.0
+            if p["status"] in ("pass", "warn"):
+                p["status"], p["message"] = "not_implemented", f"earns nothing: {not_implemented}"
+        entry["status"] = "not_implemented"
+        entry["message"] = f"not implemented: {not_implemented}"
+    else:
+        entry["status"] = component_status(props)
+        bad = [p for p in props if p["status"] in ("fail", "error")]
+        warn = [p for p in props if p["status"] == "warn"]
+        entry["message"] = f"{len(bad)} of {len(props)} properties failed" if bad else ""
+        if warn:
+            entry["message"] += ("; " if bad else "") + f"{len(warn)} warning{'s' if len(warn) > 1 else ''} (weighted 0)"
+    entry["groups"] = group_causes(props)
+    failing = [d for d in comp.built_from if status_of.get(d) in ("fail", "error", "not_implemented")]
+    if failing:
+        entry["blocked_by"] = failing
+        entry["note"] = (f"{', '.join(failing)} {'fails' if len(failing) == 1 else 'fail'} too: fix "
+                         f"{'it' if len(failing) == 1 else 'them'} first ({comp.name} is built from "
+                         f"{', '.join(comp.built_from)})")
+
+
+def score(results: list[dict], rub) -> dict:
+    """earned / possible over the counted properties (fixed by dialect and rubric)."""
+    earned = possible = 0.0
+    for e in results:
+        if e["status"] == "missing" and not rub.missing_counts:
+            continue
+        if e["status"] == "environment" and not getattr(rub, "environment_counts", False):
+            continue  # the grader's environment, not the student's code (a rubric can count it)
+        for p in e["properties"]:
+            if p["status"] == "environment" and not getattr(rub, "environment_counts", False):
+                continue
+            if p.get("counted", e.get("in_style", False)):
+                possible += p.get("points", 0.0)
+                earned += p.get("earned", 0.0)
+    return {"earned": earned, "possible": possible}
 
 
 def validate_options(*, components=None, dtype: str = "float64", timeout: float = DEFAULT_TIMEOUT,
@@ -276,8 +501,10 @@ def validate_options(*, components=None, dtype: str = "float64", timeout: float 
 def grade_submission(path: str, *, style: str | None = None, components=None, rubric=None, seed: int = 0,
                      timeout: float = DEFAULT_TIMEOUT, submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
                      memory_mb: int = DEFAULT_MEMORY_MB, profile: str | None = None, max_examples: int | None = None,
-                     dtype: str = "float64", progress=None) -> dict:
-    """Grade one submission; returns the JSON-able result.  Raises UsageError / LoadError."""
+                     dtype: str = "float64", progress=None, allow_torch: bool | None = None) -> dict:
+    """Grade one submission; returns the JSON-able result.  Raises UsageError / LoadError.
+
+    allow_torch: the submission may import torch (default: the rubric's ``[grading] allow_torch``, false)."""
     from .registry import COMPONENTS
     t0 = time.perf_counter()
     try:
@@ -291,14 +518,23 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
     names = list(COMPONENTS)
     if components:
         names = [n for n in names if n in components]
+    if allow_torch is None:
+        allow_torch = bool(getattr(rub, "allow_torch", False))
+    refused = refused_manifest_entries(manifest, allow_torch)
+    if refused:
+        manifest = {**manifest, "components": {k: v for k, v in manifest["components"].items() if k not in refused}}
     session = Session(style, root, manifest, timeout=timeout, submission_timeout=submission_timeout,
-                      memory_mb=memory_mb)
+                      memory_mb=memory_mb, options={"allow_torch": allow_torch})
     try:
         info = session.load()
         impl_info = info["components"]
-        if not any(impl_info.get(n, {}).get("forward") for n in COMPONENTS):
+        for name, why in refused.items():  # decided here, from the manifest, not by the worker
+            impl_info[name] = {"forward": False, "backward": False, "api": "", "core": True,
+                               "problem": {"status": "error", "message": why, "fix": ""}}
+        if not any(impl_info.get(n, {}).get("forward") or impl_info.get(n, {}).get("problem") for n in COMPONENTS):
             raise LoadError(f"no component of the specification found in the {style}-style submission")
         results, status_of = [], {}
+        counted = counted_components(style, manifest)
         for name in _order(names, COMPONENTS):
             comp = COMPONENTS[name]
             have = impl_info.get(name, {})
@@ -307,54 +543,56 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
                      "in_style": bool(have.get("core"))}
             if progress:
                 progress(name)
-            if not have.get("forward"):
+            if not have.get("forward") and have.get("problem"):
+                # its file (or one it imports) did not load: that one line, for this component only
+                prob = have["problem"]
+                entry["properties"] = [{"name": p, "id": f"{name}::{p}", "status": prob["status"],
+                                        "message": prob["message"], "points": rub.points_for(name, p), "earned": 0.0}
+                                       for p in comp.property_names]
+                entry["status"], entry["message"], entry["fix"] = prob["status"], prob["message"], prob.get("fix", "")
+            elif not have.get("forward"):
                 why = ("not implemented by the submission" if have.get("core")
                        else f"not part of the {style} dialect")
                 entry["properties"] = [{"name": p, "id": f"{name}::{p}", "status": "missing", "message": why,
                                         "points": rub.points_for(name, p), "earned": 0.0}
                                        for p in comp.property_names]
                 entry["status"], entry["message"] = "missing", why
-            else:
-                blockers = [d for d in comp.built_from if status_of.get(d) in ("fail", "error", "blocked")]
-                if blockers:
-                    why = "blocked: built from " + ", ".join(f"{d} ({status_of[d]})" for d in blockers)
-                    entry["properties"] = [{"name": p, "id": f"{name}::{p}", "status": "blocked", "message": why,
-                                            "blocked_by": blockers, "points": rub.points_for(name, p),
-                                            "earned": 0.0} for p in comp.property_names]
-                    entry["status"], entry["message"], entry["blocked_by"] = "blocked", why, blockers
-                else:
-                    verdicts, opts = _grade_component(comp, session, style, root, have.get("backward", False), rub,
-                                                      seed, profile, max_examples, dtype)
-                    entry["properties"] = [_verdict_dict(v, rub.points_for(name, v.property)) for v in verdicts]
-                    entry["adapter_variant"] = opts or None
-                    entry["status"] = component_status(entry["properties"])
-                    bad = [p for p in entry["properties"] if p["status"] in ("fail", "error")]
-                    entry["message"] = f"{len(bad)} of {len(entry['properties'])} properties failed" if bad else ""
+            else:  # graded on its own; a failing part it is built from is a note beside its verdicts
+                probe: dict = {}
+                verdicts, opts = _grade_component(comp, session, style, root, have.get("backward", False), rub,
+                                                  seed, profile, max_examples, dtype, probe=probe)
+                entry["properties"] = [_verdict_dict(v, rub.points_for(name, v.property, style), root)
+                                       for v in verdicts]
+                entry["adapter_variant"] = opts or None
+                finish_component(entry, status_of, comp, counted=name in counted, style=style,
+                                 optional_bwd=not have.get("backward") and not dialect_requires_backward(
+                                     style, name, manifest),
+                                 not_implemented=probe.get("not_implemented", ""))
+            entry["in_style"] = name in counted
+            for p in entry["properties"]:
+                p.setdefault("counted", entry["in_style"])
+                p["points"] = rub.points_for(name, p["name"], style)
             status_of[name] = entry["status"]
             results.append(entry)
     finally:
         output = session.output
         session.close()
-    earned = possible = 0.0
-    for e in results:
-        counted = e["status"] != "missing" or (rub.missing_counts and e["in_style"])
-        for p in e["properties"]:
-            if counted and (p["status"] != "missing" or e["status"] == "missing"):
-                possible += p.get("points", 0.0)
-                earned += p.get("earned", 0.0)
+    total = score(results, rub)
     counts = {}
     for e in results:
         counts[e["status"]] = counts.get(e["status"], 0) + 1
     from .profiles import current_profile
     return {"submission": os.path.abspath(path), "style": style, "seed": seed, "profile": current_profile(profile),
             "dtype": dtype,
-            "components": results, "score": {"earned": earned, "possible": possible},
+            "components": results, "score": total,
             "counts": counts, "rubric": rub.source, "output": output,
-            "seconds": round(time.perf_counter() - t0, 2), "worker_restarts": session.worker.restarts}
+            "seconds": round(time.perf_counter() - t0, 2), "worker_restarts": session.worker.restarts,
+            "environment": {"isolation": session.isolation}}
 
 
 def exit_code(result: dict) -> int:
-    return 1 if any(c["status"] in ("fail", "error", "blocked") for c in result["components"]) else 0
+    return 1 if any(c["status"] in ("fail", "error", "blocked", "environment", "not_implemented")
+                    for c in result["components"]) else 0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -392,11 +630,25 @@ def print_summary(result: dict, quiet: bool = False, file=sys.stdout) -> None:
             if c["status"] == "missing":
                 continue
             print(f"{c['status'].upper():<8} {c['name']}" + (f"  ({c['message']})" if c["message"] else ""), file=file)
+            if c.get("note"):
+                print(f"    note   {c['note']}", file=file)
+            grouped = set()
+            for g in c.get("groups", []):
+                grouped.update(g["properties"])
+                print(f"    {len(g['properties'])} properties fail the same way: {g['message']}", file=file)
+                print(f"           {', '.join(g['properties'])}", file=file)
+                if g.get("example"):
+                    print(f"           minimal example: {g['example']}", file=file)
             for p in c["properties"]:
-                if p["status"] in ("fail", "error"):
-                    print(f"    {p['status']:<6} {c['name']}::{p['name']}: {p['message']}", file=file)
-                    if p.get("example"):
-                        print(f"           minimal example: {p['example']}", file=file)
+                if p["status"] not in ("fail", "error", "warn") or p["name"] in grouped:
+                    continue
+                print(f"    {p['status']:<6} {c['name']}::{p['name']}: {p['message']}", file=file)
+                if p.get("example"):
+                    print(f"           minimal example: {p['example']}", file=file)
+                for f in p.get("findings", [])[1:]:
+                    print(f"           also: {f['message']}", file=file)
+                for fr in p.get("trace", []):
+                    print(f"           at {fr}", file=file)
         missing = [c["name"] for c in result["components"] if c["status"] == "missing" and c["in_style"]]
         if missing:
             print(f"MISSING  {', '.join(missing)}", file=file)

@@ -11,8 +11,8 @@ says which was used):
 * ``uid``: no bwrap (missing, or user namespaces refused): as root, the worker starts as root, imports what it
   needs (the Python installation may live where only root can read, e.g. /root/.pyenv) and then drops to a
   uid of its own before the submission is imported (nothing of the grader is writable, the grader's processes
-  cannot be signalled or read through /proc), in a new session, with rlimits and a private scratch cwd.
-  Network and the world-readable file system are shared.
+  cannot be signalled or read through /proc), in a new session and a network namespace of its own, with
+  rlimits and a private scratch cwd.  The world-readable file system is shared.
 * ``session``: not root and no bwrap: a new session and rlimits only (the weakest level; a warning is
   printed in every report).
 
@@ -42,6 +42,7 @@ BLOCKED = ("spec_nn", "conformance")
 TORCH = ("torch", "functorch", "torchgen")
 UID_BASE, UID_COUNT = 61000, 2000
 LOCK_DIR = os.path.join(tempfile.gettempdir(), "spec_nn-uids")
+CLONE_NEWNET, CLONE_NEWIPC = 0x40000000, 0x08000000
 MAX_PROCS = 64          # processes (threads count too) of one worker's tree
 SCRATCH_MB = 256        # private writable space
 FILE_MB = 128           # the largest file the worker may write
@@ -295,7 +296,7 @@ class Jail:
                 self.cgroup = None
 
     def describe(self) -> dict:
-        weak = {"bubblewrap": [], "uid": ["network shared", "file system readable"],
+        weak = {"bubblewrap": [], "uid": ["file system readable where it is world-readable"],
                 "session": ["network shared", "file system readable", "same uid as the grader: the grader's "
                             "files and processes are reachable"]}[self.level]
         if not self.cgroup:
@@ -349,6 +350,12 @@ class Jail:
         import resource
         if self.cgroup:
             self.cgroup.enter()
+        if self.uid:  # root without bwrap: still a network namespace of its own (no interface but a down lo)
+            try:
+                import ctypes
+                ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET | CLONE_NEWIPC)
+            except (OSError, AttributeError):
+                pass
         lim = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, FILE_MB << 20)]
         if self.cpu_seconds:
             lim.append((resource.RLIMIT_CPU, int(self.cpu_seconds) + 1))

@@ -9,8 +9,18 @@ A rubric is TOML (the default ships as ``spec_nn/default_rubric.toml``; ``--rubr
     grad_at_zero = ["zero", "one"]
     [adapter.dropout]              # adapter variants (how the dialect reads its arguments)
     p_meaning = ["keep", "drop"]
+    [accept."*"]                   # conventions every component shares (spec_nn.checks.GENERIC_CONVENTIONS)
+    dout = ["untouched", "writes_dout"]
+    [style.book.points]            # points of one dialect; 0 = "warn": shown on the card, no points lost
+    "conv2d::preserves_dtype" = 0
     [grading]
     missing_counts = true          # a missing component of the dialect still counts in "possible"
+    environment_counts = false     # a component that failed for the environment's sake counts in "possible"
+
+The possible total of a submission is fixed by the dialect and the rubric: every property of the dialect's core
+components (a manifest: of its mapped components) counts, whatever happened while grading them.  A key of the
+file given with ``--rubric`` wins over the dialect's table, which wins over the defaults' ``[points]``, each at
+its own level of specificity.
 """
 from __future__ import annotations
 
@@ -29,15 +39,26 @@ class Rubric:
     adapter: dict = field(default_factory=dict)
     missing_counts: bool = True
     source: str = "default"
+    style_points: dict = field(default_factory=dict)  # {style: {key: points}}
+    user_points: frozenset = frozenset()              # keys the --rubric file set itself
+    environment_counts: bool = False
+    allow_torch: bool = False                         # the submission may import torch
 
-    def points_for(self, component: str, prop: str) -> float:
+    def points_for(self, component: str, prop: str, style: str | None = None) -> float:
+        table = self.style_points.get(style, {}) if style else {}
         for key in (f"{component}::{prop}", f"{component}::*", f"*::{prop}", "*"):
+            if key in self.user_points and key in self.points:
+                return float(self.points[key])
+            if key in table:
+                return float(table[key])
             if key in self.points:
                 return float(self.points[key])
         return 1.0
 
     def accept_for(self, component: str) -> dict:
-        return {k: tuple(v) for k, v in self.accept.get(component, {}).items()}
+        out = {k: tuple(v) for k, v in self.accept.get("*", {}).items()}
+        out.update({k: tuple(v) for k, v in self.accept.get(component, {}).items()})
+        return out
 
     def adapter_options(self, component: str, style: str) -> list[dict]:
         """Every combination of accepted adapter variants, the default first."""
@@ -50,12 +71,13 @@ class Rubric:
         return [dict(zip(keys, combo)) for combo in itertools.product(*[conf[k] for k in keys])]
 
     def to_json(self) -> dict:
-        return {"source": self.source, "points": self.points, "accept": self.accept, "adapter": self.adapter,
-                "missing_counts": self.missing_counts}
+        return {"source": self.source, "points": self.points, "style_points": self.style_points,
+                "accept": self.accept, "adapter": self.adapter, "missing_counts": self.missing_counts,
+                "environment_counts": self.environment_counts}
 
 
 # How a dialect reads an argument, by default (named variants a rubric can widen).
-ADAPTER_DEFAULTS = {("cs231n", "dropout"): {"p_meaning": ["keep"]}}
+ADAPTER_DEFAULTS = {("cs231n", "dropout"): {"p_meaning": ["as_documented"]}}  # its docstring, else its outputs
 ADAPTER_VARIANTS = {"p_meaning": ("keep", "drop")}
 
 
@@ -66,12 +88,15 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _parse(data: dict, source: str) -> Rubric:
-    unknown = set(data) - {"points", "accept", "adapter", "grading"}
+STYLES = ("book", "cs231n", "manifest")
+
+
+def _parse(data: dict, source: str, user_points=()) -> Rubric:
+    unknown = set(data) - {"points", "accept", "adapter", "grading", "style"}
     if unknown:
         raise InvalidArgument(f"rubric {source}: unknown table(s) {sorted(unknown)}; "
-                              "use [points], [accept.COMPONENT], [adapter.COMPONENT], [grading]")
-    for table in ("points", "accept", "adapter", "grading"):
+                              "use [points], [accept.COMPONENT], [adapter.COMPONENT], [style.STYLE.points], [grading]")
+    for table in ("points", "accept", "adapter", "grading", "style"):
         if not isinstance(data.get(table, {}), dict):
             raise InvalidArgument(f"rubric {source}: {table} must be a table ([{table}]), not "
                                   f"{type(data[table]).__name__}")
@@ -87,16 +112,26 @@ def _parse(data: dict, source: str) -> Rubric:
             if bad or not vals:
                 raise InvalidArgument(f"rubric {source}: adapter.{comp}.{k}={bad or vals} is not one of "
                                       f"{ADAPTER_VARIANTS.get(k, ())}")
+    style_points = {}
+    for style, tables in data.get("style", {}).items():
+        if style not in STYLES:
+            raise InvalidArgument(f"rubric {source}: style.{style}: {style!r} is not one of {STYLES}")
+        if not isinstance(tables, dict) or set(tables) - {"points"} or not isinstance(tables.get("points", {}), dict):
+            raise InvalidArgument(f"rubric {source}: style.{style} may hold only a [style.{style}.points] table")
+        style_points[style] = dict(tables.get("points", {}))
     grading = data.get("grading", {})
-    extra = set(grading) - {"missing_counts"}
+    known = ("missing_counts", "environment_counts", "allow_torch")
+    extra = set(grading) - set(known)
     if extra:
-        raise InvalidArgument(f"rubric {source}: grading.{sorted(extra)[0]}: unknown key; known: missing_counts")
-    if not isinstance(grading.get("missing_counts", True), bool):
-        raise InvalidArgument(f"rubric {source}: grading.missing_counts={grading['missing_counts']!r} must be "
-                              "true or false")
+        raise InvalidArgument(f"rubric {source}: grading.{sorted(extra)[0]}: unknown key; known: {', '.join(known)}")
+    for key in known:
+        if not isinstance(grading.get(key, True), bool):
+            raise InvalidArgument(f"rubric {source}: grading.{key}={grading[key]!r} must be true or false")
     return Rubric(points=dict(data.get("points", {"*": 1})), accept=dict(data.get("accept", {})),
                   adapter=dict(data.get("adapter", {})),
-                  missing_counts=grading.get("missing_counts", True), source=source)
+                  missing_counts=grading.get("missing_counts", True), source=source, style_points=style_points,
+                  user_points=frozenset(user_points), environment_counts=grading.get("environment_counts", False),
+                  allow_torch=grading.get("allow_torch", False))
 
 
 def default_data() -> dict:
@@ -114,7 +149,9 @@ def load(path: str | None = None) -> Rubric:
         raise InvalidArgument(f"rubric={path!r} cannot be read: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
         raise InvalidArgument(f"rubric={path!r} is not valid TOML: {e}") from None
-    rub = _parse(_merge(data, over), path)
+    if not isinstance(over.get("points", {}), dict):
+        raise InvalidArgument(f"rubric {path}: points must be a table ([points]), not {type(over['points']).__name__}")
+    rub = _parse(_merge(data, over), path, user_points=over.get("points", {}).keys())
     _validate(rub, path)
     return rub
 
@@ -125,44 +162,65 @@ def _validate(rub: Rubric, source: str) -> None:
     import math
 
     from .registry import COMPONENTS
+    from .checks import GENERIC_CONVENTIONS
     all_props = {p for c in COMPONENTS.values() for p in c.property_names}
-    for key, val in rub.points.items():
+    tables = [("points", rub.points)] + [(f"style.{s}.points", t) for s, t in rub.style_points.items()]
+    for where, key, val in ((w, k, v) for w, t in tables for k, v in t.items()):
         comp, sep, prop = str(key).partition("::")
         if key != "*":
             if not sep:
-                raise InvalidArgument(f"rubric {source}: points key {key!r} is not \"*\", \"COMPONENT::*\", "
+                raise InvalidArgument(f"rubric {source}: {where} key {key!r} is not \"*\", \"COMPONENT::*\", "
                                       "\"*::PROPERTY\" or \"COMPONENT::PROPERTY\"")
             if comp != "*" and comp not in COMPONENTS:
-                raise InvalidArgument(f"rubric {source}: points {key!r}: {comp!r} is not a component")
+                raise InvalidArgument(f"rubric {source}: {where} {key!r}: {comp!r} is not a component")
             if prop != "*":
                 known = COMPONENTS[comp].property_names if comp != "*" else all_props
                 if prop not in known:
-                    raise InvalidArgument(f"rubric {source}: points {key!r}: {prop!r} is not a property of "
+                    raise InvalidArgument(f"rubric {source}: {where} {key!r}: {prop!r} is not a property of "
                                           + (comp if comp != "*" else "any component")
                                           + (f"; it has {list(known)}" if comp != "*" else ""))
         if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val) or val < 0:
-            raise InvalidArgument(f"rubric {source}: points {key!r} = {val!r} must be a number >= 0")
+            raise InvalidArgument(f"rubric {source}: {where} {key!r} = {val!r} must be a number >= 0")
     for comp in rub.adapter:
         if comp not in COMPONENTS:
             raise InvalidArgument(f"rubric {source}: adapter.{comp}: {comp!r} is not a component")
     for comp, conv in rub.accept.items():
+        if comp == "*":
+            if not isinstance(conv, dict):
+                raise InvalidArgument(f'rubric {source}: accept."*" must be a table mapping shared conventions '
+                                      "to lists of variants")
+            for name, variants in conv.items():
+                if name not in GENERIC_CONVENTIONS:
+                    raise InvalidArgument(f'rubric {source}: accept."*".{name}: not a convention every component '
+                                          f"shares; those are {sorted(GENERIC_CONVENTIONS)}")
+                _check_variants(source, f'accept."*".{name}', conv, name, GENERIC_CONVENTIONS[name].variants)
+            continue
         if comp not in COMPONENTS:
             raise InvalidArgument(f"rubric {source}: accept.{comp}: {comp!r} is not a component")
         if not isinstance(conv, dict):
             raise InvalidArgument(f"rubric {source}: accept.{comp} must be a table ([accept.{comp}]) mapping "
                                   "conventions to lists of variants")
         c = COMPONENTS[comp]
+        shared = {n: cv for n, cv in GENERIC_CONVENTIONS.items() if c.backward is not None}
         for name, variants in conv.items():
             try:
                 known = c.convention(name).variants
             except KeyError:
-                raise InvalidArgument(f"rubric {source}: accept.{comp}.{name}: {comp} has no convention "
-                                      f"{name!r}; it has {[x.name for x in c.conventions]}") from None
-            if isinstance(variants, str):
-                variants = conv[name] = [variants]
-            if not isinstance(variants, list) or not variants:
-                raise InvalidArgument(f"rubric {source}: accept.{comp}.{name} = {variants!r} must be a non-empty "
-                                      f"list of variants among {list(known)}")
-            bad = [v for v in variants if not isinstance(v, str) or v not in known]
-            if bad:
-                raise InvalidArgument(f"rubric {source}: accept.{comp}.{name}={bad} is not among {list(known)}")
+                if name not in shared:
+                    raise InvalidArgument(f"rubric {source}: accept.{comp}.{name}: {comp} has no convention "
+                                          f"{name!r}; it has {[x.name for x in c.conventions] + sorted(shared)}") \
+                        from None
+                known = shared[name].variants
+            _check_variants(source, f"accept.{comp}.{name}", conv, name, known)
+
+
+def _check_variants(source, where, conv, name, known):
+    variants = conv[name]
+    if isinstance(variants, str):
+        variants = conv[name] = [variants]
+    if not isinstance(variants, list) or not variants:
+        raise InvalidArgument(f"rubric {source}: {where} = {variants!r} must be a non-empty "
+                              f"list of variants among {list(known)}")
+    bad = [v for v in variants if not isinstance(v, str) or v not in known]
+    if bad:
+        raise InvalidArgument(f"rubric {source}: {where}={bad} is not among {list(known)}")
