@@ -42,7 +42,7 @@ BLOCKED = ("spec_nn", "conformance")
 TORCH = ("torch", "functorch", "torchgen")
 UID_BASE, UID_COUNT = 61000, 2000
 LOCK_DIR = os.path.join(tempfile.gettempdir(), "spec_nn-uids")
-CLONE_NEWNET, CLONE_NEWIPC = 0x40000000, 0x08000000
+CLONE_NEWNET, CLONE_NEWIPC, PR_SET_PDEATHSIG = 0x40000000, 0x08000000, 1
 MAX_PROCS = 64          # processes (threads count too) of one worker's tree
 SCRATCH_MB = 256        # private writable space
 FILE_MB = 128           # the largest file the worker may write
@@ -136,11 +136,25 @@ class _Uid:
                 os.close(fd)
                 continue
             self.uid, self.fd = UID_BASE + i, fd
+            _kill_uid(self.uid)  # leftovers of a grader that was itself killed before it could clean up
             return
         raise RuntimeError("no free sandbox uid")
 
     def release(self):
         os.close(self.fd)
+
+
+def _kill_uid(uid: int) -> None:
+    for _ in range(50):
+        pids = _procs_of_uid(uid)
+        if not pids:
+            return
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.01)
 
 
 def _count_procs(uid: int) -> int:
@@ -350,12 +364,14 @@ class Jail:
         import resource
         if self.cgroup:
             self.cgroup.enter()
-        if self.uid:  # root without bwrap: still a network namespace of its own (no interface but a down lo)
-            try:
-                import ctypes
-                ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET | CLONE_NEWIPC)
-            except (OSError, AttributeError):
-                pass
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the worker dies with the grader
+            if self.uid:  # root without bwrap: still a network namespace of its own (only a down lo)
+                libc.unshare(CLONE_NEWNET | CLONE_NEWIPC)
+        except (OSError, AttributeError):
+            pass
         lim = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, FILE_MB << 20)]
         if self.cpu_seconds:
             lim.append((resource.RLIMIT_CPU, int(self.cpu_seconds) + 1))
@@ -408,16 +424,7 @@ class Jail:
         if self.cgroup:
             self.cgroup.kill()
         if self.uid:
-            for _ in range(50):
-                pids = _procs_of_uid(self.uid.uid)
-                if not pids:
-                    break
-                for p in pids:
-                    try:
-                        os.kill(p, signal.SIGKILL)
-                    except OSError:
-                        pass
-                time.sleep(0.01)
+            _kill_uid(self.uid.uid)
 
     def close(self) -> None:
         self.kill()

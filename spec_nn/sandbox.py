@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -123,8 +124,13 @@ class Worker:
         req_r, req_w = os.pipe()
         res_r, res_w = os.pipe()
         allow_torch = bool(self.options.get("allow_torch"))
-        self.jail = isolation.Jail(self.root, memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds,
-                                   allow_torch=allow_torch)
+        try:
+            self.jail = isolation.Jail(self.root, memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds,
+                                       allow_torch=allow_torch)
+        except (OSError, RuntimeError, shutil.Error) as e:
+            for fd in (req_r, req_w, res_r, res_w):
+                os.close(fd)
+            raise ImplError(f"the sandbox could not be prepared: {e}", kind="crash", fatal=True) from None
         try:
             self.proc = self.jail.spawn([str(req_r), str(res_w), str(int(self.memory_mb)),
                                          os.pathsep.join(isolation.site_dirs()),
