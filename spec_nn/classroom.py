@@ -1,8 +1,8 @@
 """``spec-nn grade-class DIR --out RESULTS``: grade every submission under DIR.
 
 Parallel worker processes by default (``--workers``), or a dask.distributed cluster (``--scheduler
-ADDRESS``).  Resumable: each result is written atomically to ``RESULTS/<submission>.json`` as soon as it
-is finished, and a rerun skips submissions whose result exists.  A class summary follows: ``summary.csv``
+ADDRESS``).  Resumable: each result is written atomically to ``RESULTS/students/<name>.json`` (the name escaped; the summary files beside the folder, so no student name collides with them) as soon as it
+is finished, and a rerun skips submissions whose result exists (a corrupt one is regraded, with a word).  A class summary follows: ``summary.csv``
 (one row per submission) and ``summary.html`` (pass rates per component, most common failures).
 """
 from __future__ import annotations
