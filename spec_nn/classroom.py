@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
+import hashlib
 import io
 import json
 import os
+import signal
 import sys
+import statistics
 import time
 import urllib.parse
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -69,17 +72,47 @@ def read_result(path: str) -> dict | None:
     return r if ok else None
 
 
+def content_hash(sub: str) -> str:
+    """sha256 over the submission's files (relative path and bytes; no .git, no caches): a resubmission whose
+    files changed is regraded."""
+    h = hashlib.sha256()
+    if os.path.isfile(sub):
+        paths = [sub]
+        base = os.path.dirname(sub)
+    else:
+        base, paths = sub, []
+        for dirpath, dirs, names in os.walk(sub):
+            dirs[:] = sorted(d for d in dirs if d not in (".git", "__pycache__", ".ipynb_checkpoints"))
+            paths += [os.path.join(dirpath, n) for n in sorted(names) if not n.endswith(".pyc")]
+    for p in paths:
+        h.update(os.path.relpath(p, base).encode() + b"\0")
+        try:
+            with open(p, "rb") as f:
+                h.update(f.read())
+        except OSError:
+            h.update(b"<unreadable>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
 def grade_one(sub: str, out_file: str, options: dict) -> dict:
-    """Grade one submission and write its result atomically; returns a short summary (runs in a worker).
-    The result is written by the grading process after every process of the submission is gone."""
+    """Grade one submission and write its result atomically, with the student's own HTML and Gradescope
+    results.json beside it; returns a short summary (runs in a worker).  Everything is written by the grading
+    process after every process of the submission is gone."""
     from .grading import UsageError, exit_code, grade_submission
     from .sandbox import LoadError
+    from . import reports
     t0 = time.perf_counter()
+    digest = content_hash(sub)
     try:
         res = grade_submission(sub, **options)
         res["exit"] = exit_code(res)
     except (UsageError, LoadError) as e:
         res = unreadable(sub, options, str(e), time.perf_counter() - t0)
+    res["content_hash"] = digest
+    stem = out_file.removesuffix(".json")
+    if not res.get("unreadable"):
+        reports.write_all(res, html=stem + ".html", gradescope=stem + ".results.json")
     atomic_write(out_file, json.dumps(res, indent=1, default=str))
     return {"submission": sub, "score": res["score"], "exit": res["exit"]}
 
@@ -89,8 +122,18 @@ def unreadable(sub: str, options: dict, why: str, seconds: float = 0.0) -> dict:
             "score": {"earned": 0.0, "possible": 0.0}, "unreadable": why, "exit": 2, "seconds": round(seconds, 2)}
 
 
+def _student_status(r: dict) -> str:
+    if r.get("unreadable"):
+        return "unreadable"
+    sts = {c["status"] for c in r["components"]}
+    if any(p.get("info", {}).get("kind") == "timeout" for c in r["components"] for p in c["properties"]):
+        return "timed out"
+    return "graded"
+
+
 def summarize(results: list[dict]) -> tuple[str, dict]:
-    """(CSV text, summary dict) over the class."""
+    """(CSV text, summary dict) over the class: a row per student with points per component, pass rates per
+    component over the students who implemented it, mean and median per style."""
     comps = []
     for r in results:
         for c in r["components"]:
@@ -98,34 +141,116 @@ def summarize(results: list[dict]) -> tuple[str, dict]:
                 comps.append(c["name"])
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["submission", "style", "earned", "possible", "note"] + comps)
+    w.writerow(["submission", "style", "earned", "possible", "status", "note"] + comps
+               + [f"{c}:status" for c in comps])
     rates = {c: collections.Counter() for c in comps}
     failures = collections.Counter()
+    students = []
     for r in results:
-        status = {c["name"]: c["status"] for c in r["components"]}
-        w.writerow([os.path.basename(r["submission"]), r.get("style"), r["score"]["earned"], r["score"]["possible"],
-                    r.get("unreadable", "")] + [status.get(c, "") for c in comps])
+        name = os.path.basename(r["submission"].rstrip("/"))
+        by = {c["name"]: c for c in r["components"]}
+        points = {c: round(sum(p.get("earned", 0.0) for p in by[c]["properties"]), 4) if c in by else "" for c in comps}
+        status = _student_status(r)
+        note = r.get("unreadable", "")
+        if status == "timed out":
+            note = note or "a component timed out: " + ", ".join(
+                c["name"] for c in r["components"]
+                if any(p.get("info", {}).get("kind") == "timeout" for p in c["properties"]))
+        w.writerow([name, r.get("style"), r["score"]["earned"], r["score"]["possible"], status, note]
+                   + [points[c] for c in comps] + [by[c]["status"] if c in by else "" for c in comps])
+        possible = r["score"]["possible"]
+        students.append({"name": name, "key": result_key(r["submission"]), "style": r.get("style") or "",
+                         "earned": r["score"]["earned"], "possible": possible,
+                         "percent": 100.0 * r["score"]["earned"] / possible if possible else 0.0,
+                         "status": status, "note": note,
+                         "components": {c: by[c]["status"] for c in by}})
         for c in r["components"]:
             rates[c["name"]][c["status"]] += 1
             for p in c["properties"]:
                 if p["status"] in ("fail", "error"):
                     failures[f"{c['name']}::{p['name']}"] += 1
+    not_implemented = ("missing", "not_implemented", "environment")
+    per_comp = {}
+    for c in comps:
+        implemented = sum(v for k, v in rates[c].items() if k not in not_implemented)
+        per_comp[c] = {"implemented": implemented, **dict(rates[c]),
+                       "pass_rate": (rates[c]["pass"] / implemented) if implemented else None}
+    styles = {}
+    for st in sorted({s["style"] for s in students}):
+        pct = [s["percent"] for s in students if s["style"] == st and s["status"] != "unreadable"]
+        styles[st] = {"students": sum(1 for s in students if s["style"] == st),
+                      "mean_percent": statistics.mean(pct) if pct else None,
+                      "median_percent": statistics.median(pct) if pct else None,
+                      "possible": max((s["possible"] for s in students if s["style"] == st), default=0.0)}
+    graded = [s["percent"] for s in students if s["status"] != "unreadable"]
     summary = {"submissions": len(results), "unreadable": sum(1 for r in results if r.get("unreadable")),
-               "components": {c: {"pass_rate": (rates[c]["pass"] / max(1, sum(v for k, v in rates[c].items()
-                                                                             if k != "missing"))),
-                                  **dict(rates[c])} for c in comps},
+               "students": students, "styles": styles, "components": per_comp,
                "most_common_failures": failures.most_common(20),
+               "mean_percent": statistics.mean(graded) if graded else 0.0,
+               "median_percent": statistics.median(graded) if graded else 0.0,
+               # kept for scripts reading it: the mean of raw points (only comparable within one style)
                "mean_score": (sum(r["score"]["earned"] for r in results) / len(results)) if results else 0.0}
     return buf.getvalue(), summary
 
 
+STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "error": "#ef6c00", "blocked": "#8e24aa",
+                  "environment": "#1565c0", "not_implemented": "#9e9e9e", "missing": "#eeeeee", "": "#ffffff",
+                  "warn": "#f9a825"}
+
+
+def plots(summary: dict) -> dict:
+    """PNG data URIs: a histogram of scores (percent, per style) and a component x student heat map."""
+    import base64
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    def uri(fig):
+        b = io.BytesIO()
+        fig.savefig(b, format="png", dpi=90, bbox_inches="tight")
+        plt.close(fig)
+        return "data:image/png;base64," + base64.b64encode(b.getvalue()).decode()
+    out = {}
+    students = summary["students"]
+    fig, ax = plt.subplots(figsize=(6, 3))
+    for st in summary["styles"]:
+        ax.hist([s["percent"] for s in students if s["style"] == st and s["status"] != "unreadable"],
+                bins=range(0, 105, 5), alpha=0.6, label=st or "?")
+    ax.set_xlabel("score (% of the style's possible points)")
+    ax.set_ylabel("students")
+    ax.legend()
+    out["histogram"] = uri(fig)
+    comps = list(summary["components"])
+    if students and comps:
+        names = list(STATUS_COLOURS)
+        grid = [[names.index(s["components"].get(c, "")) if s["components"].get(c, "") in names else 0
+                 for s in students] for c in comps]
+        fig, ax = plt.subplots(figsize=(max(4, 0.35 * len(students) + 2), max(3, 0.25 * len(comps) + 1)))
+        ax.imshow(grid, cmap=ListedColormap([STATUS_COLOURS[n] for n in names]), vmin=0, vmax=len(names) - 1,
+                  aspect="auto", interpolation="nearest")
+        ax.set_yticks(range(len(comps)), comps, fontsize=7)
+        ax.set_xticks(range(len(students)), [s["name"][:16] for s in students], rotation=90, fontsize=7)
+        out["heatmap"] = uri(fig)
+    return out
+
+
 def _html(summary: dict) -> str:
     from .reports import _env
-    return _env().get_template("class.html").render(s=summary)
+    return _env().get_template("class.html").render(s=summary, plots=plots(summary), colours=STATUS_COLOURS,
+                                                    results_dir=RESULTS_DIR)
+
+
+def _ignore_sigint():
+    """Pool workers leave Ctrl-C to the parent (no worker tracebacks); the parent stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def grade_class(root: str, out_dir: str, *, workers: int | None = None, scheduler: str | None = None,
-                progress: bool = True, options: dict | None = None, log=None) -> dict:
+                progress: bool = True, options: dict | None = None, log=None, force: bool = False) -> dict:
+    """Grade every submission under root into out_dir; resumable (a submission whose result is there and whose
+    files did not change since is not regraded; force regrades all).  Ctrl-C stops the pool and raises
+    KeyboardInterrupt."""
     options = dict(options or {})
     log = log or (lambda msg: print(msg, file=sys.stderr))
     subs, skipped = scan(root)
@@ -135,13 +260,18 @@ def grade_class(root: str, out_dir: str, *, workers: int | None = None, schedule
     todo = []
     for s in subs:
         p = result_path(out_dir, s)
-        if read_result(p) is None:
+        old = read_result(p)
+        if force:
+            todo.append(s)
+        elif old is None:
             if os.path.exists(p):
                 log(f"regrading {os.path.basename(s)}: its result file {p} is corrupt")
             todo.append(s)
-    from tqdm import tqdm
-    bar = tqdm(total=len(subs), initial=len(subs) - len(todo), desc="grading", unit="submission",
-               disable=not progress, file=sys.stderr)
+        elif old.get("content_hash") != content_hash(s):
+            log(f"regrading {os.path.basename(s)}: its files changed since it was graded")
+            todo.append(s)
+    from .progress import bar as progress_bar
+    bar = progress_bar(len(subs), "grading", initial=len(subs) - len(todo), unit="submission", enabled=progress)
 
     def lost(s, e):  # the process grading s died: that student gets a result saying so, the class goes on
         atomic_write(result_path(out_dir, s), json.dumps(unreadable(s, options, f"the grading process failed: "
@@ -171,7 +301,8 @@ def grade_class(root: str, out_dir: str, *, workers: int | None = None, schedule
                         lost(s, e)
                     bar.update(1)
             else:
-                with ProcessPoolExecutor(max_workers=workers) as pool:
+                pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+                try:
                     futs = {pool.submit(grade_one, s, result_path(out_dir, s), options): s for s in todo}
                     for f in as_completed(futs):
                         try:
@@ -179,6 +310,16 @@ def grade_class(root: str, out_dir: str, *, workers: int | None = None, schedule
                         except Exception as e:  # noqa: BLE001 - e.g. BrokenProcessPool
                             lost(futs[f], e)
                         bar.update(1)
+                except KeyboardInterrupt:
+                    # the workers ignore SIGINT: end them (their sandboxes die with them) and stop at once
+                    for proc in list(getattr(pool, "_processes", {}).values()):
+                        try:
+                            proc.terminate()
+                        except OSError:
+                            pass
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+                pool.shutdown()
     bar.close()
     results = []
     for s in subs:
@@ -210,6 +351,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="dtype of the drawn inputs and of the tolerances (%(default)s)")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--force", action="store_true", help="regrade every submission, changed or not")
 
 
 def run(args) -> int:
@@ -239,8 +381,10 @@ def run(args) -> int:
         return 2
     t0 = time.perf_counter()
     s = grade_class(args.dir, args.out, workers=args.workers, scheduler=args.scheduler,
-                    progress=not args.no_progress, options=opts)
+                    progress=not args.no_progress, options=opts, force=args.force)
+    per_style = "; ".join(f"{st or '?'}: mean {v['mean_percent']:.1f}%, median {v['median_percent']:.1f}%"
+                          for st, v in s["styles"].items() if v["mean_percent"] is not None)
     print(f"{s['submissions']} submissions ({s['graded_now']} graded now, {s['unreadable']} unreadable), "
-          f"mean score {s['mean_score']:.1f}, in {time.perf_counter() - t0:.1f} s; summary in "
+          f"{per_style or 'none graded'}, in {time.perf_counter() - t0:.1f} s; summary in "
           f"{os.path.join(args.out, 'summary.csv')} and summary.html")
     return 0

@@ -5,10 +5,20 @@ Each subcommand's options live with the module that implements it (``add_argumen
 """
 from __future__ import annotations
 
-import argparse
-import importlib
-import json
+import os
+import signal
 import sys
+
+
+def _interrupted_while_starting(*_):
+    # Ctrl-C before anything was started: nothing to clean up, the exit status of an interrupt, no traceback
+    sys.stderr.write("spec-nn: interrupted\n")
+    os._exit(130)
+
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import json  # noqa: E402
 
 # subcommand -> (module, help)
 SUBCOMMANDS = {
@@ -40,7 +50,9 @@ def run(args) -> int:  # "list"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
     parser = argparse.ArgumentParser(prog="spec-nn", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_, description=help_)
@@ -55,7 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    # While the subcommands' modules are imported (the slow part of starting), Ctrl-C exits at once; from
+    # then on it is a KeyboardInterrupt, so that sandboxes are closed on the way out.  A caller's own
+    # handler (an embedding program) is left alone.
+    own = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if own:
+        signal.signal(signal.SIGINT, _interrupted_while_starting)
+    try:
+        parser = build_parser()
+    finally:
+        if own:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    args = parser.parse_args(argv)
     if getattr(args, "_unavailable", None):
         print(f"spec-nn: {args._unavailable}", file=sys.stderr)
         return 2

@@ -81,8 +81,8 @@ def scenario_backends(target: str) -> list[str]:
 # -- running ------------------------------------------------------------------------------------------
 
 def _progress(total, quiet, desc):
-    from tqdm import tqdm
-    return tqdm(total=total, desc=desc, disable=quiet, file=sys.stderr, dynamic_ncols=True, leave=True)
+    from .progress import bar
+    return bar(total, desc, enabled=not quiet, file=sys.stderr)
 
 
 def run_components(backends_impls, names, profile, seed, quiet, submission_dtypes=None) -> list[dict]:
@@ -258,37 +258,34 @@ def matrix(components: list[dict]) -> dict:
 
 
 def to_junit(report: dict) -> str:
-    """JUnit XML (junit-xml): one suite per backend with a test case per component::property[dtype], and
-    one suite of scenarios ("observed" passes, with the claims that did not hold in its output)."""
-    from junit_xml import TestCase, TestSuite, to_xml_report_string
+    """JUnit XML (valid against Jenkins' junit-10.xsd): one suite per backend with a test case per
+    component::property[dtype] (classname ``spec_nn.BACKEND.COMPONENT``), and one suite of scenarios
+    ("observed" passes, with the claims that did not hold in its output)."""
+    from .reports import junit_case, junit_xml
     suites: dict = {}
     for v in report["components"]:
-        tc = TestCase(f"{v['id']}[{v['dtype']}]", classname=f"spec_nn.{v['backend']}.{v['component']}",
-                      elapsed_sec=float(v.get("seconds") or 0.0))
         detail = "\n".join(x for x in (v.get("message") or "", f"minimal example: {v['example']}"
                                        if v.get("example") else "", v.get("repro") or "") if x)
-        if v["status"] == "fail":
-            tc.add_failure_info(message=v["message"], output=detail)
-        elif v["status"] == "error":
-            tc.add_error_info(message=v["message"], output=detail)
-        elif v["status"] not in ("pass",):
-            tc.add_skipped_info(message=f"{v['status']}: {v.get('message') or ''}")
-        suites.setdefault(v["backend"], []).append(tc)
+        status = {"pass": "pass", "fail": "fail", "error": "error"}.get(v["status"], "skip")
+        message = f"{v['status']}: {v.get('message') or ''}" if status == "skip" else v.get("message") or ""
+        suites.setdefault(v["backend"], []).append(junit_case(
+            f"{v['id']}[{v['dtype']}]", f"spec_nn.{v['backend']}.{v['component']}", v.get("seconds") or 0.0,
+            status, message, detail if status in ("fail", "error") else ""))
     scen = []
     for sc in report["scenarios"]:
-        tc = TestCase(f"{sc['name']}[{sc['backend']}]", classname="spec_nn.scenarios",
-                      elapsed_sec=float(sc.get("seconds") or 0.0),
-                      stdout="\n".join(f"{c['name']}: measured {c['measured']}, threshold {c['threshold']}, "
-                                       f"{'held' if c['held'] else 'NOT held'}" for c in sc["checks"]))
-        if sc["status"] == "fail":
-            tc.add_failure_info(message="; ".join(c["name"] for c in sc["checks"] if c["strict"] and not c["held"]))
-        elif sc["status"] == "error":
-            tc.add_error_info(message=sc.get("error") or "error")
-        scen.append(tc)
-    out = [TestSuite(f"spec-nn conformance: components on {b}", cases) for b, cases in suites.items()]
+        status = {"fail": "fail", "error": "error"}.get(sc["status"], "pass")
+        if status == "fail":
+            message = "; ".join(c["name"] for c in sc["checks"] if c["strict"] and not c["held"])
+        else:
+            message = (sc.get("error") or "error") if status == "error" else ""
+        out = "\n".join(f"{c['name']}: measured {c['measured']}, threshold {c['threshold']}, "
+                        f"{'held' if c['held'] else 'NOT held'}" for c in sc["checks"])
+        scen.append(junit_case(f"{sc['name']}[{sc['backend']}]", "spec_nn.scenarios", sc.get("seconds") or 0.0,
+                               status, message, stdout=out))
+    suites_out = [(f"spec-nn conformance: components on {b}", cases) for b, cases in suites.items()]
     if scen:
-        out.append(TestSuite("spec-nn conformance: scenarios", scen))
-    return to_xml_report_string(out)
+        suites_out.append(("spec-nn conformance: scenarios", scen))
+    return junit_xml(suites_out, name="spec-nn conformance")
 
 
 def render_html(report: dict) -> str:

@@ -413,8 +413,8 @@ def group_causes(props: list[dict]) -> list[dict]:
     for p in props:
         if p["status"] in ("fail", "error") and p.get("message"):
             groups.setdefault(cause_key(p["message"], values=True), []).append(p)
-    return [{"message": ps[0]["message"], "properties": [p["name"] for p in ps], "example": ps[0].get("example")}
-            for ps in groups.values() if len(ps) >= 2]
+    return [{"message": ps[0]["message"], "properties": [p["name"] for p in ps], "example": ps[0].get("example"),
+             "trace": ps[0].get("trace", [])} for ps in groups.values() if len(ps) >= 2]
 
 
 def finish_component(entry: dict, status_of: dict, comp, *, counted: bool, optional_bwd: bool, style: str,
@@ -624,7 +624,8 @@ def parse_components(text: str | None):
     return [c.strip() for c in text.split(",") if c.strip()] if text else None
 
 
-def print_summary(result: dict, quiet: bool = False, file=sys.stdout) -> None:
+def print_summary(result: dict, quiet: bool = False, file=None) -> None:
+    file = file if file is not None else sys.stdout
     if not quiet:
         for c in result["components"]:
             if c["status"] == "missing":
@@ -639,6 +640,8 @@ def print_summary(result: dict, quiet: bool = False, file=sys.stdout) -> None:
                 print(f"           {', '.join(g['properties'])}", file=file)
                 if g.get("example"):
                     print(f"           minimal example: {g['example']}", file=file)
+                for fr in g.get("trace", []):
+                    print(f"           at {fr}", file=file)
             for p in c["properties"]:
                 if p["status"] not in ("fail", "error", "warn") or p["name"] in grouped:
                     continue
@@ -652,6 +655,13 @@ def print_summary(result: dict, quiet: bool = False, file=sys.stdout) -> None:
         missing = [c["name"] for c in result["components"] if c["status"] == "missing" and c["in_style"]]
         if missing:
             print(f"MISSING  {', '.join(missing)}", file=file)
+        iso = result.get("environment", {}).get("isolation") or {}
+        if iso:
+            print(f"isolation: {iso['level']}" + (" + cgroup" if iso.get("cgroup") else "")
+                  + (f" (not contained here: {'; '.join(iso['weaknesses'])})" if iso.get("weaknesses") else ""),
+                  file=file)
+            if iso.get("warning"):
+                print(f"WARNING: {iso['warning']}", file=file)
     s = result["score"]
     dt = f" [{result['dtype']} inputs]" if result.get("dtype", "float64") != "float64" else ""
     print(f"{result['style']} submission {result['submission']}{dt}: {s['earned']:g} / {s['possible']:g} points "

@@ -40,6 +40,7 @@ class Verdict:
     seconds: float = 0.0
     expected: Any = None
     actual: Any = None
+    findings: list = field(default_factory=list)  # distinct failures, the verdict's own first (at most 3)
 
     @property
     def id(self) -> str:
@@ -56,7 +57,8 @@ class Verdict:
                 "message": self.message, "example": repr(self.example) if self.example is not None else None,
                 "repro": self.repro, "variant": self.variant, "stats": {k: str(v) for k, v in self.stats.items()},
                 "info": self.info, "examples": self.examples, "seconds": round(self.seconds, 4),
-                "expected": small(self.expected), "actual": small(self.actual)}
+                "expected": small(self.expected), "actual": small(self.actual),
+                "findings": [dict(f) for f in self.findings]}
 
 
 def strategy_for(component: Component, prop: str, dtype):
@@ -86,6 +88,89 @@ def _merge_variants(infos: list[dict], component: Component) -> dict | None:
     return seen or None
 
 
+MAX_FINDINGS = 3
+
+
+def cause_key(message: str, values: bool = False) -> str:
+    """What makes two failure messages "the same cause": the message without its [where] part and its element
+    index, and (unless ``values``) with numbers blanked: two examples give different values for one mistake."""
+    import re
+    head = message
+    i = head.find(" [")
+    if i >= 0:  # drop the bracketed location, brackets nested inside it included
+        depth, j = 0, i + 1
+        while j < len(head):
+            depth += {"[": 1, "]": -1}.get(head[j], 0)
+            j += 1
+            if depth == 0:
+                break
+        head = head[:i] + head[j:]
+    head = re.sub(r"\s*\((at|matches variant|variant|within) [^)]*\)", "", head)  # annotations, not the cause
+    head = re.sub(r"(?<=[\w)])\[[-\d, ]*\]", "", head)          # dx[0, 3] -> dx
+    if values:
+        return head.strip()
+    head = re.sub(r"\((-?\d+,? ?)*\)", "(#)", head)               # (1, 2) -> (#)
+    return re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", head).strip()
+
+
+def _size(case) -> tuple:
+    arrays = [v for d in (case.arrays, case.consts) for v in d.values() if isinstance(v, np.ndarray)]
+    return sum(a.size for a in arrays), len(repr(case))
+
+
+class _Findings:
+    """Distinct failures seen while Hypothesis searched (no extra calls): the smallest example of each cause."""
+
+    def __init__(self):
+        self.by_key: dict = {}
+
+    def add(self, message: str, case, kind: str = "fail") -> None:
+        key = cause_key(message)
+        old = self.by_key.get(key)
+        if old is None:
+            if len(self.by_key) < 16:
+                self.by_key[key] = (message, case, kind)
+        elif case is not None and old[1] is not None and _size(case) < _size(old[1]):
+            self.by_key[key] = (message, case, kind)
+
+    def others(self, primary: str) -> list:
+        key = cause_key(primary)
+        return [v for k, v in self.by_key.items() if k != key][:MAX_FINDINGS - 1]
+
+
+EXPLORE_EXAMPLES = 10
+
+
+def _explore(component, prop, impl, check, ctx, seen, dt, profile, seed) -> None:
+    """After a failure, a few more drawn examples (no shrinking, nothing raised) to see failures of other causes:
+    Hypothesis stops generating at the first one.  Runs only for failing properties."""
+    from hypothesis import Phase
+    stop: list = []
+
+    @hseed(seed + 1)
+    @settings_for(profile, max_examples=EXPLORE_EXAMPLES, phases=(Phase.generate,))
+    @given(strategy_for(component, prop, dt))
+    def more(case: Case):
+        if stop or len(seen.by_key) >= 2 * MAX_FINDINGS:
+            return
+        try:
+            check(component, impl, case, ctx)
+        except SpecViolation as e:
+            for f in (e, *getattr(e, "also", ())):
+                seen.add(f.message, case)
+        except ImplError as e:
+            if e.fatal:
+                stop.append(e)
+            else:
+                seen.add(f"{e.kind}: {e.reason}", case, "error")
+        except Exception as e:  # noqa: BLE001 - as in the main run: the implementation's fault
+            seen.add(f"raised: {type(e).__name__}: {e}", case, "error")
+    try:
+        more()
+    except Exception:  # noqa: BLE001 - extra findings are a courtesy, never a reason to lose the verdict
+        pass
+
+
 def check_property(component: Component, prop: str, impl, *, dtype="float64", profile: str | None = None,
                    accept: dict | None = None, seed: int = 0, max_examples: int | None = None) -> Verdict:
     """Run ``component::prop`` on ``impl`` for Hypothesis-drawn cases; never raises for the
@@ -97,6 +182,7 @@ def check_property(component: Component, prop: str, impl, *, dtype="float64", pr
         return verdict
     check = get_check(component, prop)
     ctx = Context(accept=dict(accept or {}))
+    seen = _Findings()
     infos: list[dict] = []
     fatal: list = []
     over = {"max_examples": max_examples} if max_examples else {}
@@ -112,12 +198,15 @@ def check_property(component: Component, prop: str, impl, *, dtype="float64", pr
             info = check(component, impl, case, ctx)
         except SpecViolation as e:
             e.component, e.property, e.example = component.name, prop, case
+            for f in (e, *getattr(e, "also", ())):
+                seen.add(f.message, case)
             raise
         except ImplError as e:
             e.example = case
             if e.fatal:
                 fatal.append(e)
                 return
+            seen.add(f"{e.kind}: {e.reason}", case, "error")
             raise
         except Exception as e:  # noqa: BLE001 - an implementation fault surfacing in our comparison code
             err = ImplError(f"{type(e).__name__}: {e}", kind="raised")
@@ -151,8 +240,20 @@ def check_property(component: Component, prop: str, impl, *, dtype="float64", pr
         verdict.status, verdict.message = "error", f"{e.kind}: {e.reason}"
         verdict.example = getattr(e, "example", None)
         verdict.info = {"kind": e.kind, "detail": e.detail}
+    if verdict.status in ("fail", "error") and not fatal and "not reproducible" not in verdict.message:
+        _explore(component, prop, impl, check, ctx, seen, dt, profile, seed)
     verdict.seconds = time.perf_counter() - t0
     verdict.examples = len(infos)
+    if verdict.status in ("fail", "error") and verdict.message:
+        verdict.findings = [{"message": verdict.message, "example": repr(verdict.example)
+                             if verdict.example is not None else None, "status": verdict.status}]
+        for msg, case, kind in seen.others(verdict.message):
+            f = {"message": msg, "example": repr(case) if case is not None else None, "status": kind}
+            try:
+                f["repro"] = impl.repro(prop, case) if case is not None else ""
+            except Exception:  # noqa: BLE001 - a courtesy, as below
+                f["repro"] = ""
+            verdict.findings.append(f)
     if verdict.status == "pass":
         verdict.variant = _merge_variants(infos, component)
         notes = sorted({i["note"] for i in infos if "note" in i})

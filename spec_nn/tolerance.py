@@ -56,6 +56,8 @@ def fd_step(dtype) -> float:
 
 
 def _fmt(v) -> str:
+    if isinstance(v, (float, np.floating)) and v == 0:
+        return "0"  # never "-0": "out=inf, but should be -0" reads as a typo
     if isinstance(v, (float, np.floating)):
         return np.format_float_positional(float(v), precision=8, trim="-") if abs(float(v)) < 1e6 and (v == 0 or abs(float(v)) > 1e-6) else f"{float(v):.8g}"
     return repr(v)
@@ -97,11 +99,18 @@ def assert_close(actual, expected, *, rtol: float, atol: float, name: str = "out
     bad = ~ok
     n_bad, n = int(bad.sum()), bad.size
     with np.errstate(invalid="ignore"):
+        # the worst element, but never one that is NaN on both sides while another is not ("nan, but should
+        # be nan" contradicts itself)
         score = np.where(bad, np.nan_to_num(diff, nan=np.inf, posinf=np.inf), -1.0)
+        if (bad & ~both_nan).any():
+            score = np.where(both_nan, -0.5, score)
     worst = np.unravel_index(int(np.argmax(score)), a.shape) if a.ndim else ()
     idx = "[" + ", ".join(str(int(i)) for i in worst) + "]" if a.ndim else ""
     av, ev = a64[worst] if a.ndim else float(a64), e64[worst] if e.ndim else float(e64)
-    msg = f"{name}{idx}={_fmt(av)}, but should be {_fmt(ev)}{suffix}"
+    if np.isnan(av) and np.isnan(ev):
+        msg = f"{name}{idx}=nan, and so is the value it is compared with, but both should be finite{suffix}"
+    else:
+        msg = f"{name}{idx}={_fmt(av)}, but should be {_fmt(ev)}{suffix}"
     stats = {
         "mismatched": f"{n_bad} / {n} ({100.0 * n_bad / n:.1f}%)",
         "worst_index": tuple(int(i) for i in worst),
