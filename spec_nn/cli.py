@@ -27,6 +27,7 @@ SUBCOMMANDS = {
     "grade-class": ("spec_nn.classroom", "grade every submission under a directory, in parallel, resumable"),
     "conformance": ("spec_nn.conformance_report", "run every property and scenario; write JSON and HTML"),
     "bench": ("spec_nn.bench", "benchmark: examples/s per component, harness overhead, FD evaluations"),
+    "gradescope-bundle": ("spec_nn.gradescope", "write an autograder.zip for Gradescope (setup.sh, run_autograder)"),
 }
 
 

@@ -19,6 +19,7 @@ import re
 
 import numpy as np
 
+from . import notebook
 from . import rubric as rubric_mod
 from .adapters import fixed_hp, for_dialect
 from .record import Case, outputs
@@ -66,12 +67,28 @@ def detect_style(path: str) -> str:
                      "pass --style book|cs231n|manifest")
 
 
+NOTEBOOK_REPORTS: dict = {}  # generated root -> what the notebook conversion kept and dropped
+
+
+def _has_dialect_tree(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, "cs231n", "layers.py")) or os.path.isdir(os.path.join(path, "common")) \
+        or any(os.path.isfile(os.path.join(path, m)) for m in MANIFEST_NAMES)
+
+
 def locate(path: str, style: str | None) -> tuple[str, str, dict | None]:
     """(root, style, manifest) or UsageError."""
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file or directory")
     if os.path.isdir(path) and _is_empty(path):
         raise UsageError(f"{path} is empty: no submission to grade")
+    nbs = notebook.notebooks_in(path)
+    if nbs and style != "manifest" and (os.path.isfile(path) or not _has_dialect_tree(path)):
+        try:
+            root, style, report = notebook.to_tree(nbs, style, base=None if os.path.isfile(path) else path)
+        except notebook.NotebookError as e:
+            raise UsageError(f"{path}: {e}") from None
+        NOTEBOOK_REPORTS[root] = report
+        return root, style, None
     style = style or detect_style(path)
     if style not in STYLES:
         raise UsageError(f"--style={style!r} is not one of {STYLES}")
@@ -229,9 +246,10 @@ class _Recorder:
     that does not compute (returns None, raises NotImplementedError, returns one constant) from one that
     computes wrongly, without one more call into the submission."""
 
-    def __init__(self, impl, limit: int = 6):
+    def __init__(self, impl, limit: int = 6, *, accept=None, api: str = "", manifest=None):
         self._impl, self._limit = impl, limit
         self.calls, self.faults = [], []
+        self._accept, self._api, self._manifest = dict(accept or {}), api, manifest
 
     def __getattr__(self, name):
         return getattr(self._impl, name)
@@ -250,6 +268,13 @@ class _Recorder:
 
     def backward(self, case, dout):
         return self._impl.backward(case, dout)
+
+    def repro(self, prop, case):
+        """The snippet in the student's own API (spec_nn.repro.snippet), with what this grading accepted."""
+        from .repro import snippet
+        i = self._impl
+        return snippet(i.style, i.component, prop, case, i.root, i.options, api=self._api,
+                       accept={k: v for k, v in self._accept.items() if v}, manifest=self._manifest)
 
 
 def not_computing(comp, rec: _Recorder) -> str:
@@ -310,7 +335,10 @@ def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, ma
     comp, accept = for_dialect(comp, style, accept, getattr(session, "info", None))  # CASES, FIXED_HP, ACCEPT, ENTRIES
     best = None
     for opts in rub.adapter_options(comp.name, style):
-        impl = _Recorder(SubmissionImpl(comp, session, style, has_backward=has_bwd, options=opts, root=root))
+        info = (getattr(session, "info", None) or {}).get("components", {}).get(comp.name, {})
+        impl = _Recorder(SubmissionImpl(comp, session, style, has_backward=has_bwd, options=opts, root=root),
+                         accept=accept, api=str(info.get("api", "")).split("; also: ")[0],
+                         manifest=getattr(getattr(session, "worker", None), "manifest", None))
         verdicts = []
         hung = None
         for prop in (props or comp.property_names):
@@ -454,6 +482,8 @@ def score(results: list[dict], rub) -> dict:
     """earned / possible over the counted properties (fixed by dialect and rubric)."""
     earned = possible = 0.0
     for e in results:
+        for p in e["properties"]:
+            p["in_total"] = False  # whether it is in the possible total (Gradescope lists exactly these)
         if e["status"] == "missing" and not rub.missing_counts:
             continue
         if e["status"] == "environment" and not getattr(rub, "environment_counts", False):
@@ -464,6 +494,7 @@ def score(results: list[dict], rub) -> dict:
             if p.get("counted", e.get("in_style", False)):
                 possible += p.get("points", 0.0)
                 earned += p.get("earned", 0.0)
+                p["in_total"] = True
     return {"earned": earned, "possible": possible}
 
 
@@ -578,6 +609,9 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
         output = session.output
         session.close()
     total = score(results, rub)
+    for e in results:
+        for p in e["properties"]:
+            p["visibility"] = rub.visibility_for(e["name"], p["name"])
     counts = {}
     for e in results:
         counts[e["status"]] = counts.get(e["status"], 0) + 1
@@ -587,7 +621,10 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
             "components": results, "score": total,
             "counts": counts, "rubric": rub.source, "output": output,
             "seconds": round(time.perf_counter() - t0, 2), "worker_restarts": session.worker.restarts,
-            "environment": {"isolation": session.isolation}}
+            "environment": {"isolation": session.isolation},
+            **({"notebook": {**NOTEBOOK_REPORTS[root], "failed_cells": [
+                l.removeprefix("[notebook] ") for l in output.splitlines() if l.startswith("[notebook] ")]}}
+               if root in NOTEBOOK_REPORTS else {})}
 
 
 def exit_code(result: dict) -> int:
@@ -655,6 +692,11 @@ def print_summary(result: dict, quiet: bool = False, file=None) -> None:
         missing = [c["name"] for c in result["components"] if c["status"] == "missing" and c["in_style"]]
         if missing:
             print(f"MISSING  {', '.join(missing)}", file=file)
+        nb = result.get("notebook")
+        if nb:
+            print(f"notebook: {', '.join(nb['notebooks'])}: definitions of {nb['cells_kept']} cells graded", file=file)
+            for line in nb["unparsable"] + nb["failed_cells"]:
+                print(f"    cell not graded: {line}", file=file)
         iso = result.get("environment", {}).get("isolation") or {}
         if iso:
             print(f"isolation: {iso['level']}" + (" + cgroup" if iso.get("cgroup") else "")
@@ -696,6 +738,13 @@ def run(args) -> int:
                                   profile=args.profile, max_examples=args.max_examples, dtype=args.dtype)
     except (UsageError, LoadError, InvalidArgument) as e:
         print(f"spec-nn grade: {e}", file=sys.stderr)
+        if args.gradescope and isinstance(e, (UsageError, LoadError)) and os.path.exists(args.path):
+            # Gradescope shows "the autograder failed to run" without a results.json: write one saying why
+            from .reports import atomic_write, gradescope_unreadable
+            try:
+                atomic_write(args.gradescope, gradescope_unreadable(str(e)))
+            except OSError:
+                pass
         return 2
     from . import reports
     try:

@@ -17,6 +17,24 @@ def _umask() -> int:
     return mask
 
 
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    """atomic_write for bytes (a zip)."""
+    d = os.path.dirname(os.path.abspath(path)) or "."
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def atomic_write(path: str, text: str) -> None:
     """Write via a temporary file and os.replace: a reader never sees half a file."""
     d = os.path.dirname(os.path.abspath(path)) or "."
@@ -119,22 +137,36 @@ def to_html(result: dict) -> str:
 
 
 def to_gradescope(result: dict) -> str:
+    """Gradescope's results.json: one test per property in the possible total (so the per-test max_scores add up
+    to it), with the rubric's visibility, the execution time, and the message, minimal example, student-code
+    frames and reproduction as output."""
     tests = []
     for c in result["components"]:
-        if c["status"] == "missing" and not c.get("in_style"):
-            continue
         for p in c["properties"]:
+            if not p.get("in_total", True):
+                continue
             out = p.get("message", "") or ""
+            for fr in p.get("trace", []) or []:
+                out += f"\n  at {fr}"
             if p.get("example"):
                 out += f"\nminimal example: {p['example']}"
             if p.get("repro"):
                 out += f"\nreproduce with:\n{p['repro']}"
             tests.append({"name": f"{c['name']}::{p['name']}", "score": p.get("earned", 0.0),
                           "max_score": p.get("points", 0.0), "status": "passed" if p["status"] == "pass" else "failed",
-                          "output": out.strip()})
-    return json.dumps({"score": result["score"]["earned"], "output":
-                       f"{result['style']} submission: {result['score']['earned']:g} / {result['score']['possible']:g}",
-                       "tests": tests}, indent=2)
+                          "visibility": p.get("visibility", "visible"),
+                          "execution_time": round(float(p.get("seconds", 0.0) or 0.0), 3), "output": out.strip()})
+    lines = [f"{result['style']} submission: {result['score']['earned']:g} / {result['score']['possible']:g}"]
+    for c in result["components"]:
+        if c["status"] in ("error", "environment") and c.get("message"):
+            lines.append(f"{c['name']}: {c['message']}")
+    return json.dumps({"score": result["score"]["earned"], "output": "\n".join(lines), "tests": tests}, indent=2)
+
+
+def gradescope_unreadable(reason: str) -> str:
+    """results.json for a submission that could not be graded at all (score 0, the reason as output)."""
+    return json.dumps({"score": 0.0, "output": f"This submission could not be graded: {reason}", "tests": []},
+                      indent=2)
 
 
 def write_all(result: dict, *, json_path=None, junit=None, html=None, gradescope=None) -> None:

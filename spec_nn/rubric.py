@@ -43,6 +43,14 @@ class Rubric:
     user_points: frozenset = frozenset()              # keys the --rubric file set itself
     environment_counts: bool = False
     allow_torch: bool = False                         # the submission may import torch
+    visibility: dict = field(default_factory=dict)     # Gradescope test visibility, keyed like points
+
+    def visibility_for(self, component: str, prop: str) -> str:
+        """visible | after_due_date | after_published | hidden (the most specific key wins, as for points)."""
+        for key in (f"{component}::{prop}", f"{component}::*", f"*::{prop}", "*"):
+            if key in self.visibility:
+                return self.visibility[key]
+        return "visible"
 
     def points_for(self, component: str, prop: str, style: str | None = None) -> float:
         table = self.style_points.get(style, {}) if style else {}
@@ -76,6 +84,9 @@ class Rubric:
                 "environment_counts": self.environment_counts}
 
 
+# Gradescope's test visibilities (hidden tests still count).
+VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")
+
 # How a dialect reads an argument, by default (named variants a rubric can widen).
 ADAPTER_DEFAULTS = {("cs231n", "dropout"): {"p_meaning": ["as_documented"]}}  # its docstring, else its outputs
 ADAPTER_VARIANTS = {"p_meaning": ("keep", "drop")}
@@ -92,11 +103,12 @@ STYLES = ("book", "cs231n", "manifest")
 
 
 def _parse(data: dict, source: str, user_points=()) -> Rubric:
-    unknown = set(data) - {"points", "accept", "adapter", "grading", "style"}
+    unknown = set(data) - {"points", "accept", "adapter", "grading", "style", "visibility"}
     if unknown:
         raise InvalidArgument(f"rubric {source}: unknown table(s) {sorted(unknown)}; "
-                              "use [points], [accept.COMPONENT], [adapter.COMPONENT], [style.STYLE.points], [grading]")
-    for table in ("points", "accept", "adapter", "grading", "style"):
+                              "use [points], [accept.COMPONENT], [adapter.COMPONENT], [style.STYLE.points], [grading], "
+                              "[visibility]")
+    for table in ("points", "accept", "adapter", "grading", "style", "visibility"):
         if not isinstance(data.get(table, {}), dict):
             raise InvalidArgument(f"rubric {source}: {table} must be a table ([{table}]), not "
                                   f"{type(data[table]).__name__}")
@@ -119,6 +131,9 @@ def _parse(data: dict, source: str, user_points=()) -> Rubric:
         if not isinstance(tables, dict) or set(tables) - {"points"} or not isinstance(tables.get("points", {}), dict):
             raise InvalidArgument(f"rubric {source}: style.{style} may hold only a [style.{style}.points] table")
         style_points[style] = dict(tables.get("points", {}))
+    for key, vis in data.get("visibility", {}).items():
+        if vis not in VISIBILITY:
+            raise InvalidArgument(f"rubric {source}: visibility.{key!r}={vis!r} is not one of {', '.join(VISIBILITY)}")
     grading = data.get("grading", {})
     known = ("missing_counts", "environment_counts", "allow_torch")
     extra = set(grading) - set(known)
@@ -131,7 +146,7 @@ def _parse(data: dict, source: str, user_points=()) -> Rubric:
                   adapter=dict(data.get("adapter", {})),
                   missing_counts=grading.get("missing_counts", True), source=source, style_points=style_points,
                   user_points=frozenset(user_points), environment_counts=grading.get("environment_counts", False),
-                  allow_torch=grading.get("allow_torch", False))
+                  allow_torch=grading.get("allow_torch", False), visibility=dict(data.get("visibility", {})))
 
 
 def default_data() -> dict:
