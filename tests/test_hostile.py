@@ -470,3 +470,17 @@ def test_unseeded_cs231n_dropout_is_nondeterministic(tmp_path):
     # the worker reseeds NumPy's global RNG differently before each CS231n call, so ignoring the seed shows
     assert dropout["status"] == "fail", dropout
     assert any("on a second call" in p["message"] for p in dropout["properties"]), dropout["properties"]
+
+
+def test_a_component_answering_the_same_case_differently_is_a_finding(tmp_path):
+    """An RNG the grader cannot reseed (a fresh default_rng per call) makes two identical calls differ."""
+    d = tmp_path / "m"
+    (d / "lib").mkdir(parents=True)
+    (d / "lib" / "ops.py").write_text("import numpy as np\n\ndef relu(x):\n"
+                                      "    return np.maximum(x, 0) + np.random.default_rng().uniform(0, 1e-3)\n")
+    (d / "spec_nn.toml").write_text('path = ["lib"]\n[components]\nrelu = "ops:relu"\n')
+    from spec_nn.grading import grade_submission
+    res = grade_submission(str(d), max_examples=3)
+    relu = comps(res)["relu"]
+    assert relu["status"] in ("error", "fail")
+    assert any("nondeterministic" in p["message"] for p in relu["properties"]), relu["properties"]
