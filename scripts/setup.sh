@@ -10,5 +10,5 @@ PY=${PYTHON:-python3}
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     .venv/bin/python -m pip install -q "torch==2.13.0" || .venv/bin/python -m pip install -q torch
 fi
-.venv/bin/python -m pip install -q -e .
+.venv/bin/python -m pip install -q -e ".[test]"
 .venv/bin/python -c "import spec_nn, torch, numpy; print('spec_nn', spec_nn.__version__, '| torch', torch.__version__, '| numpy', numpy.__version__)"
