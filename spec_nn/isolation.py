@@ -96,7 +96,7 @@ def runtime_dir() -> str:
     global _RUNTIME
     if _RUNTIME is None or not os.path.isdir(_RUNTIME):
         d = tempfile.mkdtemp(prefix="spec_nn-worker-")
-        files = ["_worker.py", "wire.py", *map(os.path.basename, glob.glob(os.path.join(HERE, "adapters*.py"))),
+        files = ["_worker.py", "wire.py", "vocabulary.py", *map(os.path.basename, glob.glob(os.path.join(HERE, "adapters*.py"))),
                  os.path.join("reference", "gradient.py")]
         for f in files:
             os.makedirs(os.path.dirname(os.path.join(d, f)), exist_ok=True)
@@ -144,9 +144,11 @@ class _Uid:
         os.close(self.fd)
 
 
-def _kill_uid(uid: int) -> None:
-    for _ in range(50):
-        pids = _procs_of_uid(uid)
+def kill_until_gone(pids_now, rounds: int = 50) -> None:
+    """SIGKILL whatever ``pids_now()`` lists until it lists nothing (processes forking while they are
+    killed need a few rounds)."""
+    for _ in range(rounds):
+        pids = pids_now()
         if not pids:
             return
         for p in pids:
@@ -155,6 +157,10 @@ def _kill_uid(uid: int) -> None:
             except OSError:
                 pass
         time.sleep(0.01)
+
+
+def _kill_uid(uid: int) -> None:
+    kill_until_gone(lambda: _procs_of_uid(uid))
 
 
 def _count_procs(uid: int) -> int:
@@ -227,20 +233,15 @@ class _Cgroup:
                     self._write(d, "cgroup.kill", 1)
                 except OSError:
                     pass
-            for _ in range(50):
-                try:
-                    with open(os.path.join(d, "cgroup.procs")) as f:
-                        pids = [int(p) for p in f.read().split()]
-                except OSError:
-                    break
-                if not pids:
-                    break
-                for p in pids:
-                    try:
-                        os.kill(p, signal.SIGKILL)
-                    except OSError:
-                        pass
-                time.sleep(0.01)
+            kill_until_gone(lambda: self._procs(d))
+
+    @staticmethod
+    def _procs(d) -> list[int]:
+        try:
+            with open(os.path.join(d, "cgroup.procs")) as f:
+                return [int(p) for p in f.read().split()]
+        except OSError:
+            return []
 
     def remove(self):
         for d in self.dirs:

@@ -18,7 +18,8 @@ def _umask() -> int:
 
 
 def atomic_write_bytes(path: str, data: bytes) -> None:
-    """atomic_write for bytes (a zip)."""
+    """Write via a temporary file and os.replace (a reader never sees half a file), with the permissions of a
+    new file under the umask."""
     d = os.path.dirname(os.path.abspath(path)) or "."
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
@@ -37,20 +38,7 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
 
 def atomic_write(path: str, text: str) -> None:
     """Write via a temporary file and os.replace: a reader never sees half a file."""
-    d = os.path.dirname(os.path.abspath(path)) or "."
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # the usual permissions of a new file, not mkstemp's 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def to_json(result: dict) -> str:
