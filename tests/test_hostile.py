@@ -39,6 +39,8 @@ def _levels():
 
 
 LEVELS = _levels()
+# the attacks every level contains (the protocol, the grader's bookkeeping, sanitising): run at "session" too
+ALL_LEVELS = LEVELS + ["session"]
 
 SIGMOID = """
 class Sigmoid:
@@ -111,7 +113,7 @@ time.sleep(30)
 """
 
 
-@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("level", ALL_LEVELS)
 def test_a_pickle_on_the_reply_pipe_runs_nothing_in_the_grader(tmp_path, level):
     marker = str(tmp_path / "PWNED")
     p, res, _ = grade(submission(tmp_path, PICKLE_BOMB.format(marker=marker)), level)
@@ -120,7 +122,7 @@ def test_a_pickle_on_the_reply_pipe_runs_nothing_in_the_grader(tmp_path, level):
     assert "rejected" in comps(res)["relu"]["properties"][0]["message"]
 
 
-@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("level", ALL_LEVELS)
 def test_an_ndarray_subclass_with_reduce_ex_is_only_data(tmp_path, level):
     marker = str(tmp_path / "PWNED")
     attack = f"""
@@ -135,7 +137,7 @@ def test_an_ndarray_subclass_with_reduce_ex_is_only_data(tmp_path, level):
     assert not os.path.exists(marker)
 
 
-@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("level", ALL_LEVELS)
 @pytest.mark.parametrize("attack", [
     "os.write(int(sys.argv[2]), b'\\x00garbage' * 1000); time.sleep(30)",
     "os.write(int(sys.argv[2]), b'SNW1' + (2**40).to_bytes(8, 'little')); time.sleep(30)",
@@ -347,7 +349,7 @@ def test_memory_processes_and_disk_are_limited_for_the_tree(tmp_path, level, att
 
 # -- the worker does not decide what is missing ---------------------------------------------------------
 
-@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("level", ALL_LEVELS)
 def test_faking_missing_after_load_is_an_error(tmp_path, level):
     attack = """
     import _spec_nn_adapters.adapters as A
@@ -362,7 +364,7 @@ def test_faking_missing_after_load_is_an_error(tmp_path, level):
 
 # -- output is sanitised ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("level", ALL_LEVELS)
 def test_terminal_escapes_cannot_forge_lines(tmp_path, level):
     attack = r"""
     raise ValueError("\x1b[2K\r\x1b[1APASS     relu\nPASS     relu\x1b]0;title\x07")
