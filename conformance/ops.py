@@ -6,7 +6,7 @@ A scenario never imports NumPy-reference or torch code directly: it asks an :cla
 * ``affine_forward(x, w, b) -> (out, cache)`` and ``affine_backward(dout, cache) -> (dx, dw, db)``
   (weight layout ``(in, out)``, ``out = x @ w + b``, as in the book and CS231n);
 * ``act_forward(name, x) -> (out, cache)`` and ``act_backward(name, dout, cache) -> dx`` for
-  ``identity, sigmoid, tanh, relu, leaky_relu, elu``;
+  ``identity, step, sigmoid, tanh, relu, leaky_relu, elu`` (step: the book's ``x > 0``, derivative 0);
 * ``mse(y, t) -> (loss, dy)`` (``0.5 * sum((y - t)^2) / N``) and ``softmax_ce(s, labels) -> (loss, ds)``;
 * ``optimizer(name, params, **hp)``: an object whose ``step(grads)`` updates ``params`` (a dict of
   native arrays) in place of its entries, for ``sgd, momentum, adagrad, rmsprop, adam``.
@@ -28,7 +28,7 @@ from spec_nn.reference import activations as ref_act
 from spec_nn.reference import layers as ref_layers
 from spec_nn.reference import losses as ref_losses
 
-ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu")
+ACTIVATIONS = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu")
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 # Hyper-parameters shared by every backend (the book's defaults; eps = 1e-7 as in the book).
 OPT_DEFAULTS = {"sgd": {}, "momentum": {"momentum": 0.9}, "adagrad": {"eps": 1e-7},
@@ -125,13 +125,14 @@ class ReferenceOps(Ops):
         return g["x"], g["w"], g["b"]
 
     def act_forward(self, name, x):
-        f = {"identity": ref_act.identity, "sigmoid": ref_act.sigmoid, "tanh": ref_act.tanh,
+        f = {"identity": ref_act.identity, "step": ref_act.step, "sigmoid": ref_act.sigmoid, "tanh": ref_act.tanh,
              "relu": ref_act.relu, "leaky_relu": lambda z: ref_act.leaky_relu(z, LEAKY_SLOPE),
              "elu": lambda z: ref_act.elu(z, ELU_ALPHA)}[name]
         return f(x), x
 
     def act_backward(self, name, dout, x):
-        f = {"identity": ref_act.identity_backward, "sigmoid": ref_act.sigmoid_backward,
+        f = {"identity": ref_act.identity_backward, "step": ref_act.step_backward,
+             "sigmoid": ref_act.sigmoid_backward,
              "tanh": ref_act.tanh_backward, "relu": ref_act.relu_backward,
              "leaky_relu": lambda d, z: ref_act.leaky_relu_backward(d, z, LEAKY_SLOPE),
              "elu": lambda d, z: ref_act.elu_backward(d, z, ELU_ALPHA)}[name]
@@ -191,7 +192,9 @@ class TorchOps(Ops):
 
     def _act(self, name, z):
         F = self.torch.nn.functional
-        return {"identity": lambda v: v * 1, "sigmoid": self.torch.sigmoid, "tanh": self.torch.tanh,
+        sign = self.torch.sign  # step(x) = (sign x + |sign x|) / 2 = 1[x > 0]; autograd gives 0 (heaviside has no backward)
+        return {"identity": lambda v: v * 1, "step": lambda v: (sign(v) + sign(v).abs()) / 2,
+                "sigmoid": self.torch.sigmoid, "tanh": self.torch.tanh,
                 "relu": self.torch.relu, "leaky_relu": lambda v: F.leaky_relu(v, LEAKY_SLOPE),
                 "elu": lambda v: F.elu(v, ELU_ALPHA)}[name](z)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data import digits
+from .dead_relu_variants import init_2layer, prelu_gradient_check, train_2layer, unit_derivative_zero
 from .gradients import train
 from .nets import init_params, loss_and_grads, to_ops
 from .ops import he_std, xavier_std
@@ -14,62 +15,74 @@ from .scenario import Scenario, check, pick
 HIDDEN = 100
 
 
-def _unit_stats(ops, act, z):
-    """(share of units never positive on the data, share whose activation derivative is 0 on all of it)."""
-    zn = ops.numpy(z)
-    _, cache = ops.act_forward(act, z)
-    deriv = ops.numpy(ops.act_backward(act, ops.asarray(np.ones(zn.shape)), cache))
-    return float(np.mean(np.all(zn <= 0, axis=0))), float(np.mean(np.all(deriv == 0, axis=0)))
-
-
 def measure_dead(ops, seed, profile):
     X, y = digits()
     steps = pick(profile, 150, 150, 1000)  # per phase
     lr_big, lr_ok = 3.0, 0.1
     every = max(steps // 30, 1)
-    runs = {}
+    runs, slopes = {}, {}
     for name, act, lr1 in (("relu, lr too large", "relu", lr_big), ("leaky_relu, lr too large", "leaky_relu", lr_big),
-                           ("elu, lr too large", "elu", lr_big), ("relu, lr 0.1 (control)", "relu", lr_ok)):
-        P = init_params(np.random.default_rng(seed), [64, HIDDEN, 10], he_std)
-        layers = [(act, False), ("identity", False)]
+                           ("elu, lr too large", "elu", lr_big), ("prelu, lr too large", "prelu", lr_big),
+                           ("relu, lr 0.1 (control)", "relu", lr_ok)):
+        P = init_2layer(seed, act, HIDDEN)
         curve = {"step": [], "never_active": [], "zero_gradient": [], "loss": []}
         offset = [0]
 
-        def record(step, Pn, info, curve=curve, act=act, offset=offset):
-            never, zero = _unit_stats(ops, act, info["zs"][0])
+        def record(step, Pn, z, curve=curve, act=act, offset=offset):
+            never, zero = unit_derivative_zero(ops, act, z, Pn)
             curve["step"].append(step + offset[0])
             curve["never_active"].append(never)
             curve["zero_gradient"].append(zero)
 
-        h1, Pn = train(ops, P, layers, X, y, steps=steps, lr=lr1, batch=64, seed=seed, record=record, every=every)
+        h1, Pn, _ = train_2layer(ops, P, act, X, y, steps=steps, lr=lr1, batch=64, seed=seed, record=record,
+                                 every=every)
         offset[0] = steps
         P2 = {k: ops.numpy(v) for k, v in Pn.items()}
         curve_len = len(curve["step"])
-        h2, _ = train(ops, P2, layers, X, y, steps=steps, lr=lr_ok, batch=64, seed=seed + 1, record=record, every=every)
+        h2, Pf, _ = train_2layer(ops, P2, act, X, y, steps=steps, lr=lr_ok, batch=64, seed=seed + 1, record=record,
+                                 every=every)
         for k in ("step", "never_active", "zero_gradient"):  # drop the duplicate point at the phase boundary
             del curve[k][curve_len]
         curve["loss"] = [l for _, l in h1] + [l for _, l in h2[1:]]
         runs[name] = curve
-    r, lk, el, ctl = (runs[k] for k in runs)
+        if act == "prelu":
+            a = ops.numpy(Pf["a0"])
+            slopes = {"mean": float(a.mean()), "min": float(a.min()), "max": float(a.max()),
+                      "share_below_0.01": float(np.mean(np.abs(a) < 0.01))}
+    r, lk, el, pr, ctl = (runs[k] for k in runs)
     i1 = len(r["step"]) // 2  # end of phase 1
+    prelu_err = prelu_gradient_check(ops, seed)
+
+    def diverged(curve):
+        """The first recorded step whose full-batch loss is not finite (None: it stayed finite)."""
+        bad = [st for st, l in zip(curve["step"], curve["loss"]) if not np.isfinite(l)]
+        return bad[0] if bad else None
     checks = [
         check(f"ReLU, lr {lr_big}: share of dead units (zero gradient on all {len(X)} digits) after phase 1",
               "> control + 0.2", r["zero_gradient"][i1], r["zero_gradient"][i1] > ctl["zero_gradient"][i1] + 0.2),
         check(f"ReLU: dead share does not recover after lowering lr to {lr_ok} (end of phase 2 vs end of phase 1)",
               ">= phase-1 share", [r["zero_gradient"][i1], r["zero_gradient"][-1]],
               r["zero_gradient"][-1] >= r["zero_gradient"][i1]),
-        check("LeakyReLU does not die: share of units with zero gradient, max over training", "= 0",
-              max(lk["zero_gradient"]), max(lk["zero_gradient"]) == 0),
-        check("ELU does not die: share of units with zero gradient, max over training", "= 0",
-              max(el["zero_gradient"]), max(el["zero_gradient"]) == 0),
+        check("LeakyReLU does not die: share of units with zero gradient, max over training (finite throughout)",
+              "= 0", max(lk["zero_gradient"]), max(lk["zero_gradient"]) == 0 and diverged(lk) is None),
+        check("ELU does not die: share of units with zero gradient, max over training (finite throughout)", "= 0",
+              max(el["zero_gradient"]), max(el["zero_gradient"]) == 0 and diverged(el) is None),
+        check("the scenario's PReLU backward (dx and the slope's da) matches central differences",
+              "max relative error < 1e-6", prelu_err, prelu_err < 1e-6),
         check(f"after both phases, LeakyReLU ends with a lower training loss than ReLU (same lr {lr_big} then {lr_ok})",
-              "loss leaky_relu < relu (ELU reported)",
-              {"leaky_relu": lk["loss"][-1], "relu": r["loss"][-1], "elu": el["loss"][-1]},
+              "loss leaky_relu < relu (ELU, PReLU reported)",
+              {"leaky_relu": lk["loss"][-1], "relu": r["loss"][-1], "elu": el["loss"][-1], "prelu": pr["loss"][-1]},
               lk["loss"][-1] < r["loss"][-1], strict=False),
+        check(f"PReLU (learnable slope, same SGD) does not die at lr {lr_big}: no unit with zero gradient, and "
+              "the training stays finite", "max dead share = 0 and every loss finite",
+              {"max_dead_share": max(pr["zero_gradient"]), "diverged_at_step": diverged(pr)},
+              max(pr["zero_gradient"]) == 0 and diverged(pr) is None, strict=False),
     ]
     m = {"hidden_units": HIDDEN, "steps_per_phase": steps, "lr_too_large": lr_big, "lr_ok": lr_ok,
          "task": "sklearn digits, 64 -> 100 -> 10, softmax cross-entropy, SGD batch 64; phase 1 at the large lr, "
-                 "phase 2 at lr 0.1", "dead_share_over_steps": runs}
+                 "phase 2 at lr 0.1", "dead_share_over_steps": runs,
+         "prelu_slopes_after_training": slopes, "prelu_init_slope": 0.25, "prelu_gradient_check_rel_error": prelu_err,
+         "diverged_at_step": {k: diverged(v) for k, v in runs.items()}}
     plots = [
         {"kind": "lines", "title": "share of hidden units with zero gradient on every digit (dead)",
          "xlabel": "step (phase 2 starts at the middle)", "ylabel": "share", "logy": False, "x": r["step"],
@@ -86,14 +99,15 @@ def measure_dead(ops, seed, profile):
 DEAD_RELU = Scenario(
     name="dead_relu",
     claim="With a learning rate that is too large, the share of ReLU units that never activate grows and does "
-          "not recover; LeakyReLU and ELU units keep a gradient and do not die.",
+          "not recover; LeakyReLU, PReLU and ELU units keep a gradient and do not die.",
     source={"seed": "000_23a75d5ee33f8d61.txt, 001_d14e0df49f779b15.txt",
             "says": "000: if the learning rate is not tuned, weights turn negative at once, every neuron stops "
                     "activating and learning stops; a synapse whose gradient vanished basically never revives. "
                     "001: Dead ReLU: some neurons output zero for every input from then on; Leaky ReLU, PReLU "
                     "and ELU address it."},
     build="Digits classifier 64 -> 100 -> 10 (He init), SGD batch 64; phase 1: lr 3.0 for 150 steps (1000 "
-          "thorough), phase 2: lr 0.1 for as many; control: ReLU at lr 0.1 throughout. A unit is dead when "
+          "thorough), phase 2: lr 0.1 for as many; the same for LeakyReLU (slope 0.01), ELU (alpha 1) and PReLU "
+          "(one learnable slope per unit, initial 0.25, trained by the same SGD); control: ReLU at lr 0.1 throughout. A unit is dead when "
           "its activation derivative is 0 on all 1797 digits.",
     measure=measure_dead)
 

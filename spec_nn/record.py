@@ -84,12 +84,15 @@ class Convention:
     """A point where real implementations legitimately (or not) differ, written down as data.
 
     name: e.g. ``grad_at_zero``; variants: variant name -> what it means (and who uses it);
-    default: the specification's choice; accepted: variants a check accepts without a rubric saying so.
+    default: the specification's choice; accepted: variants a check accepts without a rubric saying so;
+    subgradients: for a derivative at a kink, the variants spanning its subdifferential: every check but the
+    convention's own accepts any gradient between them at exactly the kink.
     """
     name: str
     default: str
     variants: dict
     accepted: tuple = ()
+    subgradients: tuple = ()
 
     def __post_init__(self):
         if self.default not in self.variants:

@@ -60,7 +60,7 @@ def test_failure_carries_message_stats_example_and_a_runnable_repro():
     """A failing check reports the one-line message, mismatch statistics, the shrunk minimal example and
     a snippet that, run as written, raises the same violation."""
     from spec_nn.errors import SpecViolation
-    m = next(m for m in MUTANTS if m.component == "relu" and m.name == "mask_x_lt_0")
+    m = next(m for m in MUTANTS if m.component == "relu" and m.name == "derivative_x_over_abs_x")
     impl = _impl(m)
     v = check_property(get("relu"), "backward_matches_reference", impl)
     assert v.status == "fail"

@@ -19,8 +19,10 @@ import numpy as np
 
 
 def numerical_gradient(f: Callable, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
-    """Central difference over every element of x (any shape), evaluated on a private copy of x."""
-    xc = np.array(x, copy=True)
+    """Central difference over every element of x (any shape), evaluated on a private copy of x; an integer x
+    is differentiated at its float64 values (x + h must not truncate) and gives a float64 gradient."""
+    x = np.asarray(x)
+    xc = np.array(x, dtype=np.float64 if x.dtype.kind in "biu" else x.dtype, copy=True)
     grad = np.zeros_like(xc)
     flat, gflat = xc.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
@@ -74,7 +76,7 @@ def _sce_torch(x):
 
 def _quad(x):
     v = x.reshape(-1)
-    return 0.5 * v @ (spd_matrix(v.size).astype(x.dtype) @ v)
+    return 0.5 * v @ (spd_matrix(v.size).astype(x.dtype if x.dtype.kind == "f" else np.float64) @ v)
 
 
 def _quad_torch(x):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ..checks import call_backward, call_forward
+from ..checks import call_backward, call_forward, preserves_dtype
 from ..errors import SpecViolation
 from ..record import Case, Component, Convention, Property
 from ..reference import activations as ref
@@ -45,26 +45,34 @@ def elementwise(name, fwd, bwd, torch_fn, doc, *, kinks=(0.0,), conventions=(), 
 
 # -- specific properties --------------------------------------------------------------------------
 
-def relu_grad_at_zero(component, impl, case, ctx):
-    """ReLU'(0) is the accepted convention (0 by default): dx at x == 0 with dout = 1."""
+def grad_at_zero(allowed: dict):
+    """Property factory: f'(0) follows the accepted variant of the grad_at_zero convention (its own property: the
+    other checks accept any subgradient there); ``allowed`` maps each variant to its derivative at 0."""
+    def check(component, impl, case, ctx):
+        return _grad_at_zero(component, impl, case, ctx, allowed)
+    check.__doc__ = f"f'(0) is the accepted convention: dx at x == 0 with dout = 1 ({allowed})."
+    return check
+
+
+def _grad_at_zero(component, impl, case, ctx, allowed):
     x = case["x"]
     dx = call_backward(impl, case.copy(), np.ones_like(x))["x"]
-    allowed = {"zero": 0.0, "one": 1.0, "half": 0.5}
     conv = component.convention("grad_at_zero")
     accepted = ctx.accept.get("grad_at_zero", conv.accepted)
     zeros = np.argwhere(x == 0)
     if np.shape(dx) != x.shape:
-        raise SpecViolation(f"dx.shape={np.shape(dx)}, but should be {x.shape} [relu_backward at {case!r}]")
+        raise SpecViolation(f"dx.shape={np.shape(dx)}, but should be {x.shape} [{component.name}_backward at {case!r}]")
     for name in accepted:
-        if np.all(dx[x == 0] == allowed[name]):
+        if np.allclose(dx[x == 0], allowed[name], rtol=1e-6, atol=0):
             return {"variant": {"grad_at_zero": name}}
     i = tuple(zeros[0])
     bad = [tuple(z) for z in zeros if dx[tuple(z)] != allowed[accepted[0]]]
     i = bad[0] if bad else i
     got = float(dx[i])
-    named = [n for n, val in allowed.items() if got == val and n not in accepted]
+    named = [n for n, val in allowed.items() if np.isclose(got, val, rtol=1e-6, atol=0) and n not in accepted]
     extra = f" (variant grad_at_zero={named[0]}, which is not accepted)" if named else ""
-    raise SpecViolation(f"dx{index_str(i)}={got}, but should be {allowed[accepted[0]]} [relu_backward at x=0]{extra}",
+    raise SpecViolation(f"dx{index_str(i)}={got}, but should be {allowed[accepted[0]]} [{component.name}_backward "
+                        f"at x=0]{extra}",
                         stats={"zeros": len(zeros)})
 
 
@@ -117,6 +125,20 @@ def softmax_shift_invariant(component, impl, case, ctx):
     return {}
 
 
+def step_preserves_dtype(component, impl, case, ctx):
+    """preserves_dtype, with the named variant output_dtype=int: the book's step_function returns
+    ``np.array(x > 0, dtype=int)``, an integer array of 0 and 1 (accepted where the dialect or rubric says)."""
+    out = call_forward(impl, case.copy())["out"]
+    if out.dtype.kind in "iu":
+        conv = component.convention("output_dtype")
+        if "int" in ctx.accept.get("output_dtype", conv.accepted):
+            return {"variant": {"output_dtype": "int"}}
+        raise SpecViolation(f"out.dtype={out.dtype}, but should be {case.dtype} [step_forward at {case!r}] "
+                            "(matches variant output_dtype=int, which is not accepted)",
+                            variant={"output_dtype": "int"})
+    return preserves_dtype(component, impl, case, ctx)
+
+
 # -- records --------------------------------------------------------------------------------------
 
 def _torch():
@@ -127,8 +149,8 @@ def _torch():
 
 GRAD_AT_ZERO = Convention("grad_at_zero", "zero", {
     "zero": "ReLU'(0) = 0: mask x > 0 (PyTorch, the book's x <= 0 mask, CS231n)",
-    "one": "ReLU'(0) = 1: mask x >= 0",
-    "half": "ReLU'(0) = 0.5: midpoint of the subdifferential"})
+    "one": "ReLU'(0) = 1: mask x >= 0 (the book's relu_grad)",
+    "half": "ReLU'(0) = 0.5: midpoint of the subdifferential"}, subgradients=("zero", "one"))
 AT_ZERO = {"zero": 0.0, "one": 1.0, "half": 0.5}
 
 
@@ -143,7 +165,16 @@ COMPONENTS = [
         else (t["x"] >= 0).to(t["x"].dtype) + 0 * t["x"],
         cases=x_cases(), conventions=(Convention("value_at_zero", "zero", {
             "zero": "step(0) = 0: x > 0 (the book's step_function)",
-            "one": "step(0) = 1: x >= 0 (Heaviside with H(0) = 1)"}, accepted=("zero", "one")),)),
+            "one": "step(0) = 1: x >= 0 (Heaviside with H(0) = 1)"}, accepted=("zero", "one")),
+            Convention("output_dtype", "float", {
+                "float": "the input's float dtype",
+                "int": "an integer array of 0 and 1 (the book's np.array(x > 0, dtype=int)): accepted in the book "
+                       "dialect"})),
+        generic=("forward_matches_reference", "backward_matches_reference", "backward_matches_finite_differences",
+                 "does_not_mutate_inputs", "batch_rows_independent", "finite_outputs"),
+        properties=(Property("preserves_dtype", step_preserves_dtype,
+                             "float32 in gives float32 out, float64 in gives float64 out (output_dtype=int is a "
+                             "named variant)"),)),
     elementwise("sigmoid", lambda x, v: ref.sigmoid(x), lambda d, x, v: ref.sigmoid_backward(d, x),
                 lambda x: _torch()[0].sigmoid(x), "y = 1 / (1 + exp(-x)); y' = y(1 - y) <= 0.25", kinks=(),
                 properties=(Property("derivative_at_most_quarter", sigmoid_derivative_at_most_quarter,
@@ -156,14 +187,18 @@ COMPONENTS = [
                 lambda d, x, v: ref.relu_backward(d, x, AT_ZERO[v["grad_at_zero"]]),
                 lambda x: _torch()[0].relu(x), "y = max(0, x); dx = dout * 1[x > 0] (ReLU'(0) = 0)",
                 conventions=(GRAD_AT_ZERO,),
-                properties=(Property("grad_at_zero", relu_grad_at_zero,
+                properties=(Property("grad_at_zero", grad_at_zero(AT_ZERO),
                                      "ReLU'(0) follows the accepted convention (0 by default)", cases=zero_cases),)),
     elementwise("leaky_relu", lambda x, v: ref.leaky_relu(x, SLOPE),
                 lambda d, x, v: ref.leaky_relu_backward(d, x, SLOPE, v["grad_at_zero"]),
                 lambda x: _torch()[1].leaky_relu(x, SLOPE),
                 f"y = x if x > 0 else {SLOPE} x; derivative at 0 is the left one ({SLOPE}), as in PyTorch",
                 conventions=(Convention("grad_at_zero", "left", {
-                    "left": f"derivative at 0 = slope ({SLOPE}), PyTorch", "right": "derivative at 0 = 1"}),)),
+                    "left": f"derivative at 0 = slope ({SLOPE}), PyTorch", "right": "derivative at 0 = 1"},
+                    subgradients=("left", "right")),),
+                properties=(Property("grad_at_zero", grad_at_zero({"left": SLOPE, "right": 1.0}),
+                                     f"leaky_relu'(0) follows the accepted convention ({SLOPE} by default)",
+                                     cases=zero_cases),)),
     elementwise("elu", lambda x, v: ref.elu(x, ALPHA),
                 lambda d, x, v: ref.elu_backward(d, x, ALPHA, v["grad_at_zero"]),
                 lambda x: _torch()[1].elu(x, ALPHA),

@@ -14,11 +14,13 @@ gradient would not be a numerical gradient).
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from hypothesis import strategies as st
 
 from ..checks import call_forward, where_of
-from ..errors import SpecViolation
+from ..errors import ImplError, SpecViolation
 from ..record import Case, Component, Property
 from ..reference import gradient as ref
 from ..strategies import shapes, values
@@ -35,6 +37,44 @@ def gradient_cases(*, decimals=2):
                          values(shapes(min_dims=1, max_dims=3, max_side=4), dtype=dtype, decimals=decimals),
                          st.sampled_from(sorted(ref.FUNCTIONS)))
     return cases
+
+
+def integer_cases(*, dtype=np.float64, smooth=False):
+    """x of small integers (int64, -3..3), f from the registry, h by dtype: course code computing x + h in place
+    truncates it back to the integer."""
+    dt = np.dtype(dtype).name
+    return st.builds(lambda x, f: Case({"x": np.round(x).astype(np.int64)}, hp={"f": f, "h": H[dt]}),
+                     values(shapes(min_dims=1, max_dims=2, max_side=3), scale=2.0, specials=(0.0,), decimals=0),
+                     st.sampled_from(sorted(ref.FUNCTIONS)))
+
+
+# What counts as a clear refusal of an integer x: an exception of these types whose message names the dtype.
+CLEAR_ERROR = (r"^(TypeError|ValueError|AssertionError)\b", r"int|float|dtype|integer")
+
+
+def integer_input(component, impl, case, ctx):
+    """An integer x gets a float gradient, the central difference at float(x), or a clear error (TypeError /
+    ValueError / AssertionError naming the dtype).  Writing x + h into an integer x truncates it: the book's and
+    CS231n's loops then return zeros or garbage, which is a failure."""
+    x, h, name = case["x"], case["h"], case["f"]
+    where = where_of(component, "forward", case) + f" with f={name} and an integer x"
+    try:
+        got = call_forward(impl, case.copy())["out"]
+    except (ImplError, TypeError, ValueError, AssertionError) as e:
+        text = getattr(e, "reason", None) or f"{type(e).__name__}: {e}"
+        if (not isinstance(e, ImplError) or e.kind == "raised") and re.search(CLEAR_ERROR[0], text) \
+                and re.search(CLEAR_ERROR[1], text, re.I):
+            return {"note": f"refuses an integer x: {text[:120]}"}
+        raise
+    if got.dtype.kind != "f":
+        raise SpecViolation(f"out.dtype={got.dtype}, but should be a float gradient (or a clear error) [{where}]")
+    x64 = x.astype(np.float64)
+    want = ref.numerical_gradient(ref.function(name), x64, h)
+    rtol, atol = tolerance(component, least_precise(got.dtype), "forward")
+    eps = float(np.finfo(least_precise(got.dtype)).eps)
+    atol += 16 * eps * (ref.FUNCTIONS[name].mag(x64) + 1) / h
+    assert_close(got, want, rtol=rtol, atol=atol, where=where)
+    return {}
 
 
 def within_h2_of_analytic(component, impl, case, ctx):
@@ -100,7 +140,7 @@ def torch_numerical_gradient(t, c, v):
     """The same central difference with torch ops (f from the registry's torch version)."""
     import torch
     f, h = ref.FUNCTIONS[c["f"]].torch, c["h"]
-    x = t["x"].clone()
+    x = t["x"].clone() if t["x"].is_floating_point() else t["x"].to(torch.float64)
     grad = torch.zeros_like(x)
     flat, gflat = x.view(-1), grad.view(-1)
     for i in range(flat.numel()):
@@ -131,5 +171,8 @@ COMPONENTS = [
                              "the error against the analytic gradient is O(h^2) truncation plus rounding"),
                     Property("restores_input", restores_input,
                              "x is bitwise unchanged after the call (also for x where x + h - h != x)",
-                             cases=gradient_cases(decimals=None)))),
+                             cases=gradient_cases(decimals=None)),
+                    Property("integer_input", integer_input,
+                             "an integer x gets a float gradient at float(x) (x + h must not truncate) or a clear "
+                             "error naming the dtype", cases=integer_cases))),
 ]

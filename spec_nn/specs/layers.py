@@ -23,13 +23,14 @@ def _torch():
 
 # -- strategies -------------------------------------------------------------------------------------
 
-def affine_cases(*, dtype=np.float64, smooth=False, min_extra=0):
+def affine_cases(*, dtype=np.float64, smooth=False, min_extra=0, two_d=False):
     """Case(x (N, d1[, d2[, d3]]), w (D, M), b (M,)) with D = d1 d2 d3: N-D inputs are flattened; some
-    non-smooth cases have an all-zero sample."""
+    non-smooth cases have an all-zero sample.  two_d: x is (N, D) only (book 2's Affine, early ports of book 1:
+    2-D by design; flattens_nd_input keeps its own N-D cases)."""
     @st.composite
     def build(draw):
         n = draw(st.integers(1, 4))
-        rest = tuple(draw(st.lists(st.integers(1, 3), min_size=1 + min_extra, max_size=3)))
+        rest = tuple(draw(st.lists(st.integers(1, 3), min_size=1 + min_extra, max_size=1 if two_d else 3)))
         d, m = int(np.prod(rest)), draw(st.integers(1, 4))
         x = draw(values((n,) + rest, dtype=dtype, scale=1.5, specials=(0.0,), smooth=smooth, kinks=()))
         if not smooth and draw(st.integers(0, 3)) == 0:  # an all-zero sample (e.g. a dead previous layer)
@@ -45,23 +46,32 @@ def nd_affine_cases(*, dtype=np.float64, smooth=False):
 
 
 @st.composite
-def _geometry(draw, max_k=3, max_side=6, pool=False):
+def _geometry(draw, max_k=3, max_side=6, pool=False, divisible=False, pad=None):
     """(kh, kw, stride, pad, H, W) with H + 2 pad >= kh (at least one output); pooling keeps
-    pad <= min(kh, kw) // 2 (PyTorch's limit, which also keeps a real element in every window)."""
+    pad <= min(kh, kw) // 2 (PyTorch's limit, which also keeps a real element in every window).
+
+    divisible: (H + 2 pad - kh) % stride == 0 and likewise for W (CS231n's conv and pool docstrings "assume"
+    it; the floor formula stays the specification elsewhere).  pad: that pad only (CS231n's max pool has none)."""
     kh, kw = draw(st.integers(1, max_k)), draw(st.integers(1, max_k))
     stride = draw(st.integers(1, 3))
-    pad = draw(st.integers(0, min(kh, kw) // 2 if pool else 2))
-    h = draw(st.integers(max(1, kh - 2 * pad), max_side))
-    w = draw(st.integers(max(1, kw - 2 * pad), max_side))
+    pad = draw(st.integers(0, min(kh, kw) // 2 if pool else 2)) if pad is None else pad
+
+    def side(k):
+        if not divisible:
+            return draw(st.integers(max(1, k - 2 * pad), max_side))
+        base = k - 2 * pad  # side = base + stride * m, at least 1, at most max_side
+        lo = 0 if base >= 1 else -(-(1 - base) // stride)
+        return base + stride * draw(st.integers(lo, max(lo, (max_side - base) // stride)))
+    h, w = side(kh), side(kw)
     return kh, kw, stride, pad, h, w
 
 
-def conv_cases(*, dtype=np.float64, smooth=False):
+def conv_cases(*, dtype=np.float64, smooth=False, divisible=False):
     """Case(x (N, C, H, W), w (F, C, HH, WW), b (F,), hp stride, pad): batch 1..3, channels 1..3, spatial
-    1..6, kernels 1..3 (non-square too), stride 1..3 (also != kernel, also not dividing), pad 0..2."""
+    1..6, kernels 1..3 (non-square too), stride 1..3 (also != kernel, also not dividing unless divisible), pad 0..2."""
     @st.composite
     def build(draw):
-        kh, kw, stride, pad, h, w = draw(_geometry())
+        kh, kw, stride, pad, h, w = draw(_geometry(divisible=divisible))
         n, c, f = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
         x = draw(values((n, c, h, w), dtype=dtype, specials=(0.0,), smooth=smooth, kinks=()))
         wt = draw(values((f, c, kh, kw), dtype=dtype, scale=0.7, specials=(0.0,), smooth=smooth, kinks=()))
@@ -70,15 +80,17 @@ def conv_cases(*, dtype=np.float64, smooth=False):
     return build()
 
 
-def pool_cases(*, dtype=np.float64, smooth=False, ties_only=False):
+def pool_cases(*, dtype=np.float64, smooth=False, ties_only=False, divisible=False, pad=None):
     """Case(x (N, C, H, W), hp pool_h, pool_w, stride, pad).
 
     Non-smooth: usually small integers, so exact ties inside windows are common (+-1000 among specials).
     smooth: every element distinct (a permutation of an even grid over [-1, 1]) and at most 50 elements,
-    so the window maxima keep their order inside a float32 finite-difference stencil."""
+    so the window maxima keep their order inside a float32 finite-difference stencil.  divisible, pad: see
+    _geometry (a dialect's restrictions)."""
     @st.composite
     def build(draw):
-        kh, kw, stride, pad, h, w = draw(_geometry(max_side=5 if smooth else 6, pool=True))
+        kh, kw, stride, pad_, h, w = draw(_geometry(max_side=5 if smooth else 6, pool=True, divisible=divisible,
+                                                    pad=pad))
         if smooth:
             n, c = draw(st.sampled_from([(1, 1), (1, 2), (2, 1)]))
             noise = draw(values((n, c, h, w), dtype=np.float64, specials=(), smooth=True, kinks=(), decimals=None))
@@ -91,12 +103,12 @@ def pool_cases(*, dtype=np.float64, smooth=False, ties_only=False):
                 x = np.round(draw(values((n, c, h, w), dtype=np.float64, scale=0.8, specials=(), decimals=None)))
             else:
                 x = draw(values((n, c, h, w), dtype=np.float64, specials=(0.0,) + EXTREMES))
-        return Case({"x": x.astype(dtype)}, {}, {"pool_h": kh, "pool_w": kw, "stride": stride, "pad": pad})
+        return Case({"x": x.astype(dtype)}, {}, {"pool_h": kh, "pool_w": kw, "stride": stride, "pad": pad_})
     return build()
 
 
-def tie_pool_cases(*, dtype=np.float64, smooth=False):
-    return pool_cases(dtype=dtype, smooth=False, ties_only=True)
+def tie_pool_cases(*, dtype=np.float64, smooth=False, divisible=False, pad=None):
+    return pool_cases(dtype=dtype, smooth=False, ties_only=True, divisible=divisible, pad=pad)
 
 
 def _clear_of_zero(z: np.ndarray, b: np.ndarray, gap: float) -> np.ndarray:

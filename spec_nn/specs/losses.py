@@ -78,6 +78,11 @@ def ce_cases(*, dtype=np.float64, smooth=False, single=True):
                 k = lab[r] if draw(st.booleans()) else (lab[r] + 1) % c
                 y[r] = 1e-11
                 y[r, k] = 1 - (c - 1) * 1e-11
+        if not smooth and draw(st.integers(0, 5)) == 0:  # a probability of exactly 0 at the true class (a
+            r = draw(st.integers(0, n - 1))              # saturated softmax): log(0) without the book's delta
+            k = (lab[r] + 1) % c
+            y[r] = 0.0
+            y[r, k] = 1.0
         fmt = draw(st.sampled_from(["one_hot", "index"]))
         t = _labels_as(fmt, lab, c, dtype)
         if single and n == 1 and draw(st.booleans()):  # the book's 1-D single sample
@@ -388,7 +393,7 @@ COMPONENTS = [
         cases=svm_cases,
         conventions=(Convention("grad_at_tie", "zero", {
             "zero": "a margin of exactly 0 has derivative 0 (CS231n's margins > 0, PyTorch's multi_margin_loss)",
-            "one": "a margin of exactly 0 counts as active (margins >= 0)"}),),
+            "one": "a margin of exactly 0 counts as active (margins >= 0)"}, subgradients=("zero", "one")),),
         properties=(
             Property("zero_when_margins_satisfied", zero_when_margins_satisfied,
                      "every margin <= 0 (ties included) gives loss 0 and gradient 0", cases=svm_satisfied_cases),

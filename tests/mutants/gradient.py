@@ -10,10 +10,13 @@ BOTH = ("float64", "float32")
 
 
 def central(diff=lambda fp, fm, f0, h: (fp - fm) / (2 * h), restore="assign", grad_like=np.zeros_like, h=None,
-            one_sided=False):
-    """The book's numerical_gradient (np.nditer, in place on x) with one slip at a time."""
+            one_sided=False, cast=False):
+    """The book's numerical_gradient (np.nditer, in place on x) with one slip at a time; cast: an integer x is
+    first copied to float64 (else x + h written into it truncates)."""
     def fwd(c):
         f, x = function(c["f"]), c["x"]
+        if cast and x.dtype.kind in "iu":
+            x = x.astype(np.float64)
         step = c["h"] if h is None else h
         grad = grad_like(x)
         it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
@@ -54,8 +57,10 @@ def first_axis(c):
 
 
 def vectorised(c):
-    """No in-place writes: one perturbed copy per element, x + h e_i and x - h e_i."""
+    """No in-place writes: one perturbed copy per element, x + h e_i and x - h e_i (in x's float dtype, float64 for
+    an integer x)."""
     f, x, h = function(c["f"]), c["x"], c["h"]
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
     eye = np.eye(x.size, dtype=x.dtype).reshape((x.size,) + x.shape) * x.dtype.type(h)
     g = [(f(x + e) - f(x - e)) / (2 * h) for e in eye]
     return np.array(g, dtype=x.dtype).reshape(x.shape)
@@ -80,8 +85,25 @@ MUTANTS = [
            caught_by=("finite_outputs",), why="h = 1e-50 is 0 in float32: 0/0 = NaN (the book's warning)"),
 ]
 
+def refuses_integers(c):
+    """A clear error for an integer x, the central difference otherwise."""
+    if c["x"].dtype.kind != "f":
+        raise TypeError(f"numerical_gradient needs a float array, got dtype {c['x'].dtype}")
+    return central()(c)
+
+
+MUTANTS += [
+    Mutant("numerical_gradient", "book_nditer_integer_x", central(), caught_by=("integer_input",),
+           why="the book's loop on an integer x: x[idx] = float(tmp_val) + h truncates, the gradient is zeros"),
+    Mutant("numerical_gradient", "raises_unclear_error_on_integers",
+           lambda c: (c["x"] + 0.0)[None] if c["x"].dtype.kind == "f" else c["x"][c["x"].size + 5],
+           caught_by=("integer_input",), why="an IndexError deep inside is not a clear refusal of an integer x"),
+]
+
 CORRECT = [
-    Mutant("numerical_gradient", "book_nditer", central(), dtypes=BOTH,
-           why="the book's numerical_gradient: perturbs x in place and restores tmp_val"),
+    Mutant("numerical_gradient", "book_nditer", central(cast=True), dtypes=BOTH,
+           why="the book's numerical_gradient: perturbs x in place and restores tmp_val (an integer x as float)"),
+    Mutant("numerical_gradient", "refuses_integer_x", refuses_integers, dtypes=BOTH,
+           why="a TypeError naming the dtype is a clear refusal"),
     Mutant("numerical_gradient", "vectorised_copies", vectorised, dtypes=BOTH),
 ]

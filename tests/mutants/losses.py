@@ -322,8 +322,7 @@ CORRECT = [
            dtypes=("float64", "float32"), why="the book's sum_squared_error, any shape"),
     Mutant("cross_entropy", "book_cross_entropy_error", lambda c: book_cross_entropy_error(c["y"], c["t"]),
            _ce_bwd, dtypes=("float64", "float32"), why="index or one-hot labels, 1-D single sample"),
-    Mutant("cross_entropy", "no_delta_pytorch", lambda c: _ce_fwd(c, 0.0), lambda c, d: _ce_bwd(c, d, 0.0),
-           dtypes=("float64", "float32"), why="delta = 0 (PyTorch's nll_loss(log y)) is an accepted variant"),
+
     Mutant("softmax_cross_entropy", "cs231n_softmax_loss", _sce_fwd_ok, _sce_bwd_ok, dtypes=("float64", "float32")),
     Mutant("softmax_cross_entropy", "book_softmax_with_loss",
            lambda c: book_cross_entropy_error(
@@ -340,3 +339,9 @@ CORRECT = [
     Mutant("svm_loss", "naive_loops", lambda c: np.asarray(svm_loss_naive_loops(c["x"], c["t"])[0], dtype=c["x"].dtype),
            lambda c, d: {"x": d * svm_loss_naive_loops(c["x"], c["t"])[1]}, dtypes=("float64", "float32")),
 ]
+
+# A probability of exactly 0 at the true class: log(0) = -inf.  delta = 0 matches the accepted forward variant
+# delta=pytorch elsewhere, but the loss is inf there: it costs finite_outputs.
+MUTANTS.append(Mutant("cross_entropy", "no_delta_pytorch", lambda c: _ce_fwd(c, 0.0), lambda c, d: _ce_bwd(c, d, 0.0),
+                      caught_by=("finite_outputs",),
+                      why="log(y) without the book's 1e-7: inf where y[t] == 0 exactly"))

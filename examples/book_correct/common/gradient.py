@@ -4,6 +4,8 @@ import numpy as np
 
 def numerical_gradient(f, x):
     h = 1e-4
+    if x.dtype.kind in "biu":  # x + h must not truncate: differentiate at float(x)
+        x = x.astype(np.float64)
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:

@@ -3,6 +3,8 @@ import numpy as np
 
 
 def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
+    if x.dtype.kind in "biu":  # x + h must not truncate: differentiate at float(x)
+        x = x.astype(np.float64)
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
