@@ -149,8 +149,8 @@ def grade_components(label, path, style, names, profile, seed, quiet, dtypes=Non
 
 
 def run_scenarios(ops_list, names, profile, seed, quiet) -> list[dict]:
-    from conformance import SCENARIOS
-    scen = [s for s in SCENARIOS if not names or s.name in names]
+    from conformance import ALL_SCENARIOS
+    scen = [s for s in ALL_SCENARIOS if not names or s.name in names]
     out = []
     bar = _progress(len(scen) * len(ops_list), quiet, "scenarios")
     for ops in ops_list:
@@ -164,12 +164,85 @@ def run_scenarios(ops_list, names, profile, seed, quiet) -> list[dict]:
 
 # -- plots --------------------------------------------------------------------------------------------
 
+WIDE_PLOTS = ("hist", "panels2d")  # grids of small panels: drawn full width in the HTML
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _plot_grid(plot: dict) -> str:
+    """"hist": rows of histogram panels ({title, counts, edges}), "rows" (with "row_labels") or one row of
+    "panels"; "panels2d": panels ({title, z (2-D, shaded), lines [[w1, w2, b]] drawn as w1 x + w2 y + b = 0,
+    points [[x, y, label]]}) over a common "extent"."""
+    import matplotlib.pyplot as plt
+    rows = plot.get("rows") or [plot["panels"]]
+    nr, nc = len(rows), max(len(r) for r in rows)
+    fig, axes = plt.subplots(nr, nc, figsize=(min(2.6 * nc, 13.5), 2.1 * nr + 0.6), dpi=90, squeeze=False)
+    for i, row in enumerate(rows):
+        for j in range(nc):
+            ax = axes[i][j]
+            if j >= len(row):
+                ax.axis("off")
+                continue
+            p = row[j]
+            if plot["kind"] == "hist":
+                e = np.asarray(p["edges"], dtype=float)
+                ax.bar(e[:-1], p["counts"], width=np.diff(e), align="edge", color="#4c72b0", edgecolor="none")
+                ax.set_xlim(e[0], e[-1])
+                ax.tick_params(labelsize=6)
+                if j > 0:
+                    ax.set_yticklabels([])
+            else:
+                x0, x1, y0, y1 = plot["extent"]
+                ax.imshow(np.asarray(p["z"], dtype=float), origin="lower", extent=(x0, x1, y0, y1), cmap="Blues",
+                          vmin=0, vmax=2, alpha=0.8)
+                xs = np.linspace(x0, x1, 2)
+                for w1, w2, b in p.get("lines", []):
+                    if abs(w2) > 1e-12:
+                        ax.plot(xs, -(w1 * xs + b) / w2, "k--", lw=0.8)
+                    else:
+                        ax.axvline(-b / w1, color="k", ls="--", lw=0.8)
+                for x, y, lab in p.get("points", []):
+                    ax.plot([x], [y], "o", ms=7, mfc="#c44e52" if lab else "white", mec="k")
+                ax.set_xlim(x0, x1)
+                ax.set_ylim(y0, y1)
+                ax.tick_params(labelsize=6)
+            ax.set_title(p.get("title", ""), fontsize=7)
+        if plot.get("row_labels"):
+            axes[i][0].set_ylabel(plot["row_labels"][i], fontsize=8)
+    fig.suptitle(plot.get("title", ""), fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def _plot_png(plot: dict) -> str:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    if plot["kind"] in WIDE_PLOTS:
+        return _plot_grid(plot)
     fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=90)
-    if plot["kind"] == "paths":
+    if plot["kind"] == "bars":
+        vals = np.asarray([np.nan if isinstance(v, str) else v for v in plot["values"]], dtype=float)
+        hi = set(plot.get("highlight", ()))
+        pos = np.arange(len(vals))
+        ax.bar(pos, np.where(vals > 0, vals, np.nan) if plot.get("logy") else vals,
+               color=["#c44e52" if lab in hi else "#4c72b0" for lab in plot["labels"]])
+        ax.set_xticks(pos)
+        ax.set_xticklabels(plot["labels"], rotation=40, ha="right", fontsize=6.5)
+        if plot.get("logy"):
+            ax.set_yscale("log")
+        for p, v, lab in zip(pos, vals, plot["labels"]):
+            if lab in hi:
+                ax.annotate(f"{v:g}", (p, 0.02), ha="center", fontsize=8, color="#c44e52",
+                            xycoords=("data", "axes fraction"), va="bottom")
+        ax.set_ylabel(plot.get("ylabel", ""))
+    elif plot["kind"] == "paths":
         xs = np.linspace(*plot["xlim"], 200)
         ys = np.linspace(*plot["ylim"], 200)
         X, Y = np.meshgrid(xs, ys)
@@ -192,18 +265,18 @@ def _plot_png(plot: dict) -> str:
             ax.plot(xx, y, "-", marker="." if len(y) <= 60 else None, lw=1.2, label=str(name))
         if plot.get("logy"):
             ax.set_yscale("log")
+        if plot.get("logx"):
+            ax.set_xscale("log")
         if plot.get("vline") is not None:
             ax.axvline(plot["vline"], color="0.5", ls="--", lw=0.8)
         ax.set_xlabel(plot.get("xlabel", ""))
         ax.set_ylabel(plot.get("ylabel", ""))
     ax.set_title(plot.get("title", ""), fontsize=9)
-    ax.legend(fontsize=7, loc="best")
+    if plot["kind"] != "bars":
+        ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return _png(fig)
 
 
 # -- HTML ---------------------------------------------------------------------------------------------
@@ -295,7 +368,8 @@ def render_html(report: dict) -> str:
     env.filters["fmt"] = _fmt
     scenarios = []
     for s in report["scenarios"]:
-        scenarios.append({**s, "images": [(p.get("title", ""), _plot_png(p)) for p in s["plots"]]})
+        scenarios.append({**s, "images": [(p.get("title", ""), _plot_png(p), p.get("kind") in WIDE_PLOTS)
+                                          for p in s["plots"]]})
     return env.get_template("conformance.html").render(
         env=report["environment"], summary=report["summary"], matrix=matrix(report["components"]),
         failures=[v for v in report["components"] if v["status"] in ("fail", "error")], scenarios=scenarios)
