@@ -215,8 +215,11 @@ def load_problem(e: BaseException, root: str, path: str) -> dict:
 
 
 DIALECT_MODULES = {
-    "book": ("common.functions", "common.layers", "common.optimizer", "common.gradient", "common.util"),
-    "cs231n": ("cs231n.layers", "cs231n.optim", "cs231n.gradient_check", "cs231n.layer_utils"),
+    "book": ("common.functions", "common.layers", "common.optimizer", "common.gradient", "common.util",
+             "two_layer_net", "ch05.two_layer_net", "simple_convnet", "ch07.simple_convnet",  # models
+             "common.multi_layer_net", "common.multi_layer_net_extend"),
+    "cs231n": ("cs231n.layers", "cs231n.optim", "cs231n.gradient_check", "cs231n.layer_utils",
+               "cs231n.classifiers.fc_net", "cs231n.classifiers.cnn"),  # models
     "manifest": (),
 }
 
@@ -327,13 +330,13 @@ class Submission:
         return {"components": out, "modules": sorted(self.mods), "problems": self.problems}
 
     def forward(self, comp, case, options):
-        ad = self.table().get(comp) if self.style != "manifest" else MANIFEST_TABLE_ENTRY
+        ad = self.table().get(comp) if self.style != "manifest" else MANIFEST_TABLE.get(comp, MANIFEST_TABLE_ENTRY)
         if ad is None:
             raise Missing(f"{comp} is not part of the {self.style} dialect")
         return ad.forward(self, comp, case, options)
 
     def backward(self, comp, case, dout, options):
-        ad = self.table().get(comp) if self.style != "manifest" else MANIFEST_TABLE_ENTRY
+        ad = self.table().get(comp) if self.style != "manifest" else MANIFEST_TABLE.get(comp, MANIFEST_TABLE_ENTRY)
         if ad is None:
             raise Missing(f"{comp} is not part of the {self.style} dialect")
         return ad.backward(self, comp, case, dout, options)

@@ -7,7 +7,7 @@ import functools
 
 from .errors import InvalidArgument
 from .record import Component
-from .specs import activations, gradient, init, layers, losses, norms, optim
+from .specs import activations, gradient, init, layers, losses, models, norms, optim
 from .strategies import check_dtype
 
 CANONICAL = (
@@ -30,7 +30,7 @@ def _validating(cases):
 
 
 _ALL = {c.name: dataclasses.replace(c, cases=_validating(c.cases))
-        for m in (activations, losses, layers, norms, optim, init, gradient) for c in m.COMPONENTS}
+        for m in (activations, losses, layers, norms, optim, init, gradient, models) for c in m.COMPONENTS}
 COMPONENTS: dict[str, Component] = {n: _ALL[n] for n in CANONICAL if n in _ALL}
 COMPONENTS.update({n: c for n, c in _ALL.items() if n not in COMPONENTS})
 

@@ -1,0 +1,91 @@
+"""MultiLayerNetExtend, book style (written for spec_nn's examples): MultiLayerNet with optional
+BatchNormalization (after each hidden Affine) and Dropout (after each hidden activation)."""
+from collections import OrderedDict
+
+import numpy as np
+
+from common.gradient import numerical_gradient
+from common.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
+
+
+class MultiLayerNetExtend:
+    def __init__(self, input_size, hidden_size_list, output_size, activation='relu', weight_init_std='relu',
+                 weight_decay_lambda=0, use_dropout=False, dropout_ration=0.5, use_batchnorm=False):
+        self.input_size, self.output_size = input_size, output_size
+        self.hidden_size_list = hidden_size_list
+        self.hidden_layer_num = len(hidden_size_list)
+        self.use_dropout, self.use_batchnorm = use_dropout, use_batchnorm
+        self.weight_decay_lambda = weight_decay_lambda
+        self.params = {}
+        self.__init_weight(weight_init_std)
+        activation_layer = {'sigmoid': Sigmoid, 'relu': Relu}
+        self.layers = OrderedDict()
+        for idx in range(1, self.hidden_layer_num + 1):
+            self.layers['Affine' + str(idx)] = Affine(self.params['W' + str(idx)], self.params['b' + str(idx)])
+            if self.use_batchnorm:
+                self.params['gamma' + str(idx)] = np.ones(hidden_size_list[idx - 1])
+                self.params['beta' + str(idx)] = np.zeros(hidden_size_list[idx - 1])
+                self.layers['BatchNorm' + str(idx)] = BatchNormalization(self.params['gamma' + str(idx)],
+                                                                         self.params['beta' + str(idx)])
+            self.layers['Activation_function' + str(idx)] = activation_layer[activation]()
+            if self.use_dropout:
+                self.layers['Dropout' + str(idx)] = Dropout(dropout_ration)
+        idx = self.hidden_layer_num + 1
+        self.layers['Affine' + str(idx)] = Affine(self.params['W' + str(idx)], self.params['b' + str(idx)])
+        self.last_layer = SoftmaxWithLoss()
+
+    def __init_weight(self, weight_init_std):
+        all_size_list = [self.input_size] + self.hidden_size_list + [self.output_size]
+        for idx in range(1, len(all_size_list)):
+            scale = weight_init_std
+            if str(weight_init_std).lower() in ('relu', 'he'):
+                scale = np.sqrt(2.0 / all_size_list[idx - 1])
+            elif str(weight_init_std).lower() in ('sigmoid', 'xavier'):
+                scale = np.sqrt(1.0 / all_size_list[idx - 1])
+            self.params['W' + str(idx)] = scale * np.random.randn(all_size_list[idx - 1], all_size_list[idx])
+            self.params['b' + str(idx)] = np.zeros(all_size_list[idx])
+
+    def predict(self, x, train_flg=False):
+        for key, layer in self.layers.items():
+            if 'Dropout' in key or 'BatchNorm' in key:
+                x = layer.forward(x, train_flg)
+            else:
+                x = layer.forward(x)
+        return x
+
+    def loss(self, x, t, train_flg=False):
+        y = self.predict(x, train_flg)
+        weight_decay = 0
+        for idx in range(1, self.hidden_layer_num + 2):
+            W = self.params['W' + str(idx)]
+            weight_decay += 0.5 * self.weight_decay_lambda * np.sum(W ** 2)
+        return self.last_layer.forward(y, t) + weight_decay
+
+    def accuracy(self, x, t):
+        return np.mean(np.argmax(self.predict(x, train_flg=False), axis=1) == t)
+
+    def numerical_gradient(self, x, t):
+        loss_W = lambda W: self.loss(x, t, train_flg=True)  # noqa: E731
+        grads = {}
+        for idx in range(1, self.hidden_layer_num + 2):
+            grads['W' + str(idx)] = numerical_gradient(loss_W, self.params['W' + str(idx)])
+            grads['b' + str(idx)] = numerical_gradient(loss_W, self.params['b' + str(idx)])
+            if self.use_batchnorm and idx != self.hidden_layer_num + 1:
+                grads['gamma' + str(idx)] = numerical_gradient(loss_W, self.params['gamma' + str(idx)])
+                grads['beta' + str(idx)] = numerical_gradient(loss_W, self.params['beta' + str(idx)])
+        return grads
+
+    def gradient(self, x, t):
+        self.loss(x, t, train_flg=True)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(list(self.layers.values())):
+            dout = layer.backward(dout)
+        grads = {}
+        for idx in range(1, self.hidden_layer_num + 2):
+            layer = self.layers['Affine' + str(idx)]
+            grads['W' + str(idx)] = layer.dW + self.weight_decay_lambda * layer.W
+            grads['b' + str(idx)] = layer.db
+            if self.use_batchnorm and idx != self.hidden_layer_num + 1:
+                grads['gamma' + str(idx)] = self.layers['BatchNorm' + str(idx)].dgamma
+                grads['beta' + str(idx)] = self.layers['BatchNorm' + str(idx)].dbeta
+        return grads
