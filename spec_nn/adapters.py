@@ -261,6 +261,9 @@ class Submission:
             full = os.path.abspath(os.path.join(self.root, p))
             if full not in sys.path:
                 sys.path.insert(0, full)
+        if manifest.get("compat"):
+            from . import vocabulary
+            vocabulary.apply_compat(manifest["compat"])
         for name, entry in manifest.get("components", {}).items():
             if isinstance(entry, str):
                 entry = {"forward": entry}
@@ -269,6 +272,10 @@ class Submission:
                 for key in ("forward", "backward"):
                     if key in entry:
                         resolved[key] = self._resolve(entry[key])
+                if "class" in entry:  # the manifest vocabulary (spec_nn/vocabulary.py): objects, by reference
+                    from . import vocabulary
+                    for ref in vocabulary.refs({k: v for k, v in entry.items() if k not in ("forward", "backward")}):
+                        self.vocab_ref(ref)
             except LoadFailure as e:
                 self.problems[name] = e.args[1] if len(e.args) > 1 else {"status": "error", "message": str(e)}
                 continue
@@ -294,6 +301,13 @@ class Submission:
             obj = getattr(obj, part)
         return obj
 
+    def vocab_ref(self, ref):
+        """A "module:attr" of the manifest vocabulary (a class, an object's class), resolved once."""
+        cache = self.__dict__.setdefault("_vocab_refs", {})
+        if ref not in cache:
+            cache[ref] = self._resolve(ref)
+        return cache[ref]
+
     def attr(self, mod, name):
         m = self.mods.get(mod)
         return getattr(m, name, None) if m is not None else None
@@ -315,15 +329,19 @@ class Submission:
         for comp, ad in self.table().items():
             if self.style == "manifest":
                 e = self.manifest.get(comp)
-                has = (e is not None and "forward" in e, e is not None and "backward" in e)
+                has = (e is not None and ("forward" in e or "class" in e),
+                       e is not None and ("backward" in e or "grad" in e))
             else:
                 has = ad.available(self)
-            problem = None if has[0] else self.problem_of(ad)
+            problem = self.problem_of(ad)
             out[comp] = {"forward": bool(has[0]), "backward": bool(has[1]), "api": ad.api(self) if has[0] else "",
-                         "core": comp in core_components(self.style), "problem": problem}
+                         "core": comp in core_components(self.style), "problem": None if has[0] else problem,
+                         # graded through another file of the submission while one it could come from failed
+                         "note": (problem or {}).get("message", "") if has[0] else ""}
         if self.style == "manifest":
             for comp in self.manifest:
-                out.setdefault(comp, {"forward": True, "backward": "backward" in self.manifest[comp], "api": comp,
+                out.setdefault(comp, {"forward": True, "backward": "backward" in self.manifest[comp]
+                                      or "grad" in self.manifest[comp], "api": comp,
                                      "core": True, "problem": None})
             for comp, p in self.problems.items():
                 out[comp] = {"forward": False, "backward": False, "api": comp, "core": True, "problem": p}
@@ -573,11 +591,15 @@ def _with_keywords(factory, kw: dict, entries: tuple, fixed: dict):
     return _DIALECT_FACTORIES[key]
 
 
-def for_dialect(comp, style, accept=None, info=None):
+def for_dialect(comp, style, accept=None, info=None, manifest=None):
     """(component, accept) as ``style`` grades it: its case factories called with the dialect's CASES keywords,
     at its FIXED_HP and drawing the further ENTRIES the submission has (``info``: the loaded submission's
     description), and the dialect's ACCEPT under the rubric's ``accept``.  Runs in the grading process."""
     import dataclasses
+    entry = ((manifest or {}).get("components") or {}).get(comp.name) if style == "manifest" else None
+    if isinstance(entry, dict):  # a manifest entry's restrictions, fixed values and variants (spec_nn/vocabulary.py)
+        from . import vocabulary
+        return vocabulary.for_entry(comp, entry, accept)
     fixed = fixed_hp(style).get(comp.name, {})
     kw = dialect_data(style, "CASES").get(comp.name, {})
     declared = dialect_data(style, "ENTRIES").get(comp.name, ())
@@ -614,6 +636,9 @@ class ManifestAdapter(Adapter):
         return e[fn](*lead, *args, **kwargs), names
 
     def forward(self, sub, comp, case, options):
+        if vocabulary_entry(sub, comp):  # objects, layouts, derivative styles...: spec_nn/vocabulary.py
+            from . import vocabulary
+            return vocabulary.forward(sub, comp, sub.manifest[comp], case)
         res, _ = self._call(sub, comp, case, "forward")
         if isinstance(res, dict):
             return {k: arr(v, f"{comp} forward") for k, v in res.items()}
@@ -622,6 +647,9 @@ class ManifestAdapter(Adapter):
         return {"out": arr(res, f"{comp} forward")}
 
     def backward(self, sub, comp, case, dout, options):
+        if vocabulary_entry(sub, comp):
+            from . import vocabulary
+            return vocabulary.backward(sub, comp, sub.manifest[comp], case, dout)
         res, names = self._call(sub, comp, case, "backward", lead=(dout,))
         grads = [n for n in names if n in case.arrays]
         if isinstance(res, dict):
@@ -629,6 +657,15 @@ class ManifestAdapter(Adapter):
         if isinstance(res, (tuple, list)):
             return {n: arr(v, f"{comp} backward") for n, v in zip(grads, res)}
         return {grads[0]: arr(res, f"{comp} backward")}
+
+
+def vocabulary_entry(sub, comp) -> bool:
+    """Whether the manifest entry of ``comp`` uses keys beyond forward/backward/args/hp/pass_hp."""
+    e = sub.manifest.get(comp)
+    if e is None:
+        return False
+    from . import vocabulary
+    return vocabulary.uses_vocabulary(e)
 
 
 MANIFEST_TABLE_ENTRY = ManifestAdapter()

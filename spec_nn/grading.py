@@ -122,6 +122,9 @@ def locate(path: str, style: str | None) -> tuple[str, str, dict | None]:
 
 
 MANIFEST_ENTRY_KEYS = {"forward", "backward", "args", "hp", "pass_hp"}
+# -- the manifest vocabulary (spec_nn/vocabulary.py: objects, layouts, modes, optimizers, restrictions) --------
+from .vocabulary import KEYS as _VOCABULARY_KEYS  # noqa: E402
+MANIFEST_ENTRY_KEYS |= _VOCABULARY_KEYS
 
 
 ANSWER_KEY_MODULES = ("spec_nn", "conformance")
@@ -136,7 +139,8 @@ def refused_manifest_entries(manifest: dict | None, allow_torch: bool) -> dict:
     blocked = ANSWER_KEY_MODULES + (() if allow_torch else TORCH_MODULES)
     out = {}
     for name, entry in manifest.get("components", {}).items():
-        refs = [entry] if isinstance(entry, str) else [entry.get(k) for k in ("forward", "backward") if k in entry]
+        from .vocabulary import refs as vocabulary_refs
+        refs = vocabulary_refs(entry)  # forward, backward, class and the objects inside values
         for ref in refs:
             top = str(ref).partition(":")[0].split(".")[0]
             if top in blocked:
@@ -173,16 +177,33 @@ def check_manifest(manifest: dict, mpath: str) -> dict:
         if extra:
             raise UsageError(f"{mpath}: components.{name}.{sorted(extra)[0]}: unknown key; known: "
                              f"{sorted(MANIFEST_ENTRY_KEYS)}")
-        if "forward" not in entry:
-            raise UsageError(f"{mpath}: components.{name} has no forward = \"module:callable\"")
+        if "forward" not in entry and "class" not in entry:
+            raise UsageError(f"{mpath}: components.{name} has no forward = \"module:callable\" "
+                             "(or class = \"module:Class\")")
         for key in ("forward", "backward"):
             if key in entry:
                 callable_ref(name, key, entry[key])
+        vocab = _check_vocabulary_entry(name, entry, mpath)
         for key in ("args", "hp"):
             if key in entry and (not isinstance(entry[key], list)
-                                 or not all(isinstance(a, str) for a in entry[key])):
+                                 or not all(isinstance(a, str) or (vocab and key == "args") for a in entry[key])):
                 raise UsageError(f"{mpath}: components.{name}.{key} = {entry[key]!r} must be a list of names")
+    compat = manifest.get("compat", [])
+    from .vocabulary import COMPAT
+    if not isinstance(compat, list) or any(c not in COMPAT for c in compat):
+        raise UsageError(f"{mpath}: compat = {compat!r} must be a list of {', '.join(COMPAT)}")
     return manifest
+
+
+def _check_vocabulary_entry(name: str, entry: dict, mpath: str) -> bool:
+    """The manifest vocabulary's keys of one entry, checked here (spec_nn/vocabulary.py); True when it uses them."""
+    from . import vocabulary
+    from .registry import COMPONENTS
+    why = vocabulary.check_entry(name, entry) or (vocabulary.check_accept(name, entry, COMPONENTS[name])
+                                                  if name in COMPONENTS else "")
+    if why:
+        raise UsageError(f"{mpath}: {why}")
+    return vocabulary.uses_vocabulary(entry)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -332,7 +353,8 @@ def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, ma
     the pytest plugin grades one property per item with it.  ``probe``, when given, receives
     ``not_implemented``: why the component does not compute ('' when it does)."""
     accept = rub.accept_for(comp.name)
-    comp, accept = for_dialect(comp, style, accept, getattr(session, "info", None))  # CASES, FIXED_HP, ACCEPT, ENTRIES
+    comp, accept = for_dialect(comp, style, accept, getattr(session, "info", None),  # CASES, FIXED_HP, ACCEPT, ENTRIES
+                               manifest=getattr(getattr(session, "worker", None), "manifest", None))
     best = None
     for opts in rub.adapter_options(comp.name, style):
         info = (getattr(session, "info", None) or {}).get("components", {}).get(comp.name, {})
@@ -405,7 +427,7 @@ def dialect_requires_backward(style: str, name: str, manifest: dict | None = Non
     dialect also offers a forward-only form (the book's functions.relu beside layers.Relu) or none at all."""
     if style == "manifest":
         entry = ((manifest or {}).get("components") or {}).get(name)
-        return isinstance(entry, dict) and "backward" in entry
+        return isinstance(entry, dict) and ("backward" in entry or "grad" in entry)
     from .adapters import dialect_table
 
     class Only:  # a submission that has every attribute of the given modules, and nothing else
@@ -572,6 +594,8 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
             entry = {"name": name, "kind": comp.kind, "api": have.get("api", ""), "status": "", "message": "",
                      "variant": None, "properties": [],
                      "in_style": bool(have.get("core"))}
+            if have.get("note"):
+                entry["notes"] = [f"graded through {entry['api']}, because {have['note']}"]
             if progress:
                 progress(name)
             if not have.get("forward") and have.get("problem"):

@@ -267,7 +267,7 @@ class Session:
             comps[self._text(name, lines=False, limit=80)] = {
                 "forward": c.get("forward") is True, "backward": c.get("backward") is True,
                 "api": self._text(c.get("api", ""), lines=False, limit=200), "core": c.get("core") is True,
-                "problem": p}
+                "problem": p, "note": self._text(c.get("note", ""), lines=False, limit=400)}
         self.info = {"components": comps}
         return self.info
 

@@ -1,11 +1,12 @@
 """The grader <-> worker wire format: data only, never code.
 
 A frame is ``b"SNW1"`` + u64 body length + body; the body is u32 JSON length + JSON + for each array
-u64 length + the array in NumPy's ``.npy`` format.  The JSON carries dicts with string keys, lists, strings,
-numbers, booleans and None; an array is ``{"\\u0000nd": i}`` (the i-th array after the JSON) and a NumPy
-scalar ``{"\\u0000sc": i}`` (a 0-d array, given back as a scalar so its dtype survives).  Arrays are read
-with ``allow_pickle=False`` and must be plain numeric (bool, int, uint, float; no fields, no objects), so
-nothing a worker sends can execute in the grading process.  The body length is checked against a cap
+u64 length + its raw bytes (C order).  The JSON carries dicts with string keys, lists, strings, numbers,
+booleans and None; an array is ``{"\\u0000nd": [i, dtype, shape]}`` (the i-th buffer after the JSON) and a
+NumPy scalar ``{"\\u0000sc": [i, dtype, []]}`` (given back as a scalar so its dtype survives).  The dtype
+must be one of a fixed list of plain numeric dtypes (bool, int, uint, float: no fields, no objects), the
+shape must match the buffer's length, and the array is rebuilt with ``np.frombuffer``: nothing a worker
+sends can execute in the grading process (and the format costs no more than pickle).  The body length is checked against a cap
 before anything is read, and every malformed frame is one :class:`ProtocolError`.
 
 This module runs on both sides (the worker imports it from its private copy of spec_nn's directory):
@@ -13,7 +14,6 @@ standard library and NumPy only.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import select
@@ -34,21 +34,22 @@ class ProtocolError(Exception):
     """The peer sent something that is not a well-formed frame (one line for the report)."""
 
 
+DTYPES = frozenset(np.dtype(t).str for t in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+                                                "uint32", "uint64", "float16", "float32", "float64", "longdouble"))
+MAX_NDIM = 32
+
+
 def encode(obj) -> bytes:
     """One frame for ``obj`` (JSON-able values, ndarrays and NumPy scalars; tuples become lists)."""
-    arrays: list[bytes] = []
+    buffers: list[bytes] = []
 
     def enc(v):
-        if isinstance(v, np.ndarray):
-            buf = io.BytesIO()
-            np.save(buf, np.ascontiguousarray(v), allow_pickle=False)
-            arrays.append(buf.getvalue())
-            return {ND: len(arrays) - 1}
-        if isinstance(v, np.generic):
-            buf = io.BytesIO()
-            np.save(buf, np.asarray(v), allow_pickle=False)
-            arrays.append(buf.getvalue())
-            return {SC: len(arrays) - 1}
+        if isinstance(v, (np.ndarray, np.generic)):
+            a = np.asarray(v)
+            if a.dtype.str not in DTYPES:
+                raise TypeError(f"an array of dtype {a.dtype} cannot be sent (only plain numeric dtypes)")
+            buffers.append(np.ascontiguousarray(a).tobytes())
+            return {ND if isinstance(v, np.ndarray) else SC: [len(buffers) - 1, a.dtype.str, list(a.shape)]}
         if isinstance(v, dict):
             return {str(k): enc(x) for k, x in v.items()}
         if isinstance(v, (list, tuple)):
@@ -59,22 +60,30 @@ def encode(obj) -> bytes:
 
     head = json.dumps(enc(obj), separators=(",", ":")).encode()
     parts = [struct.pack("<I", len(head)), head]
-    for a in arrays:
-        parts += [struct.pack("<Q", len(a)), a]
+    for b in buffers:
+        parts += [struct.pack("<Q", len(b)), b]
     body = b"".join(parts)
     return HEAD.pack(MAGIC, len(body)) + body
 
 
-def _array(data: bytes) -> np.ndarray:
-    try:
-        a = np.load(io.BytesIO(data), allow_pickle=False)
-    except Exception as e:  # noqa: BLE001 - any unreadable array is a protocol error
-        raise ProtocolError(f"an array in the reply cannot be read ({type(e).__name__})") from None
-    if not isinstance(a, np.ndarray) or type(a) is not np.ndarray:
-        raise ProtocolError("the reply holds something that is not a plain array")
-    if a.dtype.fields is not None or a.dtype.kind not in NUMERIC_KINDS:
-        raise ProtocolError(f"the reply holds an array of dtype {a.dtype.str!r}, not a plain numeric one")
-    return a
+def _array(ref, buffers) -> np.ndarray:
+    if not (isinstance(ref, list) and len(ref) == 3 and isinstance(ref[0], int) and not isinstance(ref[0], bool)
+            and isinstance(ref[1], str) and isinstance(ref[2], list)):
+        raise ProtocolError("an array reference in the reply has an unknown shape")
+    i, dtype, shape = ref
+    if not 0 <= i < len(buffers):
+        raise ProtocolError("the reply refers to an array it does not hold")
+    if dtype not in DTYPES:
+        raise ProtocolError(f"the reply holds an array of dtype {dtype[:20]!r}, not a plain numeric one")
+    if len(shape) > MAX_NDIM or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise ProtocolError("the reply holds an array with an invalid shape")
+    dt = np.dtype(dtype)
+    count = 1
+    for n in shape:
+        count *= n
+    if count * dt.itemsize != len(buffers[i]):
+        raise ProtocolError("an array in the reply does not match its announced shape")
+    return np.frombuffer(bytearray(buffers[i]), dtype=dt).reshape(shape)
 
 
 def decode(body: bytes):
@@ -82,14 +91,14 @@ def decode(body: bytes):
     try:
         (n,) = struct.unpack_from("<I", body, 0)
         head = json.loads(body[4:4 + n].decode("utf-8"))
-        pos, arrays = 4 + n, []
+        pos, buffers = 4 + n, []
         while pos < len(body):
-            if len(arrays) >= MAX_ARRAYS:
+            if len(buffers) >= MAX_ARRAYS:
                 raise ProtocolError("the reply holds too many arrays")
             (m,) = struct.unpack_from("<Q", body, pos)
             if pos + 8 + m > len(body):
                 raise ProtocolError("the reply is truncated")
-            arrays.append(_array(body[pos + 8:pos + 8 + m]))
+            buffers.append(body[pos + 8:pos + 8 + m])
             pos += 8 + m
     except ProtocolError:
         raise
@@ -99,10 +108,8 @@ def decode(body: bytes):
     def dec(v):
         if isinstance(v, dict):
             if len(v) == 1 and (ND in v or SC in v):
-                i = v.get(ND, v.get(SC))
-                if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(arrays):
-                    raise ProtocolError("the reply refers to an array it does not hold")
-                return arrays[i] if ND in v else arrays[i][()]
+                a = _array(v.get(ND, v.get(SC)), buffers)
+                return a if ND in v else a[()]
             return {k: dec(x) for k, x in v.items()}
         if isinstance(v, list):
             return [dec(x) for x in v]
