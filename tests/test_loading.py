@@ -92,3 +92,41 @@ def test_student_file_named_like_a_stdlib_module_does_not_break_the_grader(tmp_p
     res = grade_submission(sub, components=["relu", "dropout", "sgd"], **FAST)
     assert all(c["status"] == "pass" for c in res["components"]), [(c["name"], c["message"]) for c in
                                                                     res["components"]]
+
+
+def test_a_layer_in_another_file_of_the_package_is_graded_not_missing(tmp_path):
+    """Real book trees split common/layers.py (conv_layers.py, activation.py): those classes are graded."""
+    def move_relu(b):
+        return b.replace(b"class Relu:", b"class _RelocatedRelu:")
+    sub = tree(tmp_path, "book_correct", {"common/layers.py": move_relu})
+    relu_src = open(os.path.join(EXAMPLES, "book_correct", "common", "layers.py")).read()
+    start = relu_src.index("class Relu:")
+    end = relu_src.index("\nclass ", start + 1)
+    with open(os.path.join(sub, "common", "activation.py"), "w") as f:
+        f.write("import numpy as np\n\n" + relu_src[start:end] + "\n")
+    res = grade_submission(sub, components=["relu"], **FAST)
+    assert by_name(res)["relu"]["status"] == "pass", by_name(res)["relu"]
+
+
+def test_python2_integer_division_at_run_time_is_environment(tmp_path):
+    """A 2016 tree: a course file with a print statement marks the tree as Python 2; its conv computes the
+    output size with / (a float under Python 3), which is then the environment's fault, not the student's."""
+    sub = tree(tmp_path, "cs231n_correct", {
+        "cs231n/gradient_check.py": lambda b: b + b"\n\ndef _legacy():\n    print 'checking'\n",
+        "cs231n/layers.py": lambda b: b + b"\n\ndef relu_forward(x):\n    n = x.shape[0] / 1\n"
+                                          b"    out = np.maximum(x, 0)[:n]\n    return out, x\n"})
+    res = grade_submission(sub, components=["relu", "affine"], **FAST)
+    relu = by_name(res)["relu"]
+    assert relu["status"] == "environment" and "Python 2" in json.dumps(relu), relu
+    assert by_name(res)["affine"]["status"] == "pass"
+    assert by_name(res)["numerical_gradient"]["status"] == "environment" if "numerical_gradient" in by_name(res) \
+        else True
+
+
+def test_an_unbuilt_course_cython_extension_is_environment(tmp_path):
+    sub = tree(tmp_path, "cs231n_correct", {
+        "cs231n/layers.py": lambda b: b + b"\n\ndef affine_forward(x, w, b):\n"
+                                          b"    return im2col_6d_cython(x), None\n"})
+    res = grade_submission(sub, components=["affine"], **FAST)
+    aff = by_name(res)["affine"]
+    assert aff["status"] == "environment" and "Cython" in json.dumps(aff), aff
