@@ -88,6 +88,8 @@ def level() -> tuple[str, str]:
 # -- the worker's own files: a private read-only copy (the grader's install is never visible) ------------
 
 _RUNTIME: str | None = None
+# what the worker imports besides the adapters (spec_nn/adapters*.py) and the numerical-gradient test functions
+WORKER_FILES = ("_worker.py", "wire.py", "vocabulary.py")
 
 
 def runtime_dir() -> str:
@@ -96,7 +98,7 @@ def runtime_dir() -> str:
     global _RUNTIME
     if _RUNTIME is None or not os.path.isdir(_RUNTIME):
         d = tempfile.mkdtemp(prefix="spec_nn-worker-")
-        files = ["_worker.py", "wire.py", "vocabulary.py", *map(os.path.basename, glob.glob(os.path.join(HERE, "adapters*.py"))),
+        files = [*WORKER_FILES, *map(os.path.basename, glob.glob(os.path.join(HERE, "adapters*.py"))),
                  os.path.join("reference", "gradient.py")]
         for f in files:
             os.makedirs(os.path.dirname(os.path.join(d, f)), exist_ok=True)
