@@ -38,10 +38,13 @@ class Impl:
         """A copy-paste snippet that re-runs the failing check on the minimal example."""
         known = self.backend in ("reference", "torch-cpu", "torch-cuda")
         target = repr(self.backend) if known else "impl"
-        where = "" if known else "\n# impl: the implementation under test, an Impl (e.g. FunctionImpl(get(name), fwd, bwd))"
+        setup = getattr(self, "repro_setup", "")  # code that defines impl (e.g. a mutant of the test corpus)
+        where = "" if known or setup else \
+            "\n# impl: the implementation under test, an Impl (e.g. FunctionImpl(get(name), fwd, bwd))"
         return (
             "import numpy as np\n"
             "from spec_nn import Case, check_case\n"
+            + (setup.rstrip("\n") + "\n" if setup and not known else "") +
             f"case = {case.code()}{where}\n"
             f"check_case({self.component.name!r}, {prop!r}, {target}, case)  # raises SpecViolation\n"
         )

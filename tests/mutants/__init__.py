@@ -19,3 +19,18 @@ class Mutant:
     accept: dict = field(default_factory=dict)  # rubric acceptance (correct variants)
     dtypes: tuple = ("float64",)
     why: str = ""
+
+
+def impl_of(component: str, name: str, correct: bool = False):
+    """The FunctionImpl of the corpus entry ``component::name`` (what the corpus's reproduction snippets call)."""
+    import importlib
+    import pkgutil
+
+    from spec_nn.impl import FunctionImpl
+    from spec_nn.registry import get
+    for m in pkgutil.iter_modules(__path__):
+        mod = importlib.import_module(f"{__name__}.{m.name}")
+        for mu in getattr(mod, "CORRECT" if correct else "MUTANTS", []):
+            if mu.component == component and mu.name == name:
+                return FunctionImpl(get(component), mu.forward, mu.backward, backend=f"mutant:{name}")
+    raise KeyError(f"no mutant {component}::{name} in the corpus")
