@@ -223,7 +223,7 @@ def test_grade_class_dtype(float32_sub, tmp_path):
     out = tmp_path / "res"
     assert main(["grade-class", str(klass), "--out", str(out), "--workers", "1", "--no-progress", "--dtype", "float32",
                  "--components", "relu,sigmoid", "--max-examples", "4"]) == 0
-    data = json.loads((out / "student_f32.json").read_text())
+    data = json.loads((out / "students" / "student_f32.json").read_text())
     assert data["dtype"] == "float32" and data["exit"] == 0
     assert all(c["status"] == "pass" for c in data["components"])
 
