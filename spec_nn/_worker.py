@@ -89,7 +89,7 @@ def main():
     sys.modules[package.__name__] = package
     wire = importlib.import_module("_spec_nn_adapters.wire")
     adapters = importlib.import_module("_spec_nn_adapters.adapters")
-    for name in ("adapters_book", "adapters_cs231n"):
+    for name in ("adapters_book", "adapters_cs231n", "vocabulary"):
         try:
             importlib.import_module(f"_spec_nn_adapters.{name}")
         except ImportError:
