@@ -594,6 +594,16 @@ def _book_predict_softmax(self, x, train_flg=False):
     return e / e.sum(axis=1, keepdims=True)  # "predict" returns probabilities
 
 
+class _AscentLoss(SoftmaxWithLoss):
+    def backward(self, dout=1):
+        return -super().backward(dout)  # (t - y) / N
+
+
+def _book_conv_init_ascent(self, *args, **kw):
+    BookSimpleConvNet.__init__(self, *args, **kw)
+    self.last_layer = _AscentLoss()
+
+
 def _book_predict_labels(self, x, train_flg=False):
     s = BookNet.predict(self, x, train_flg)
     return s if train_flg else np.argmax(s, axis=1)  # "predict" = the class
@@ -751,9 +761,8 @@ MUTANTS = [
            "dscores with the wrong sign: training climbs the loss"),
     mutant("cs231n", "fc_net", "gamma_grad_keepdims_sgd", {"norm_back": _bn_gamma_keepdims}, ["overfits_small_batch"],
            "dgamma of shape (1, 5): the in-place update raises"),
-    mutant("book", "conv_net", "skips_relu2_overfit", {"gradient": _book_conv_skip_relu2}, ["overfits_small_batch",
-                                                                                             "gradient_check"],
-           "gradient() skips the second ReLU's backward"),
+    mutant("book", "conv_net", "loss_gradient_ascent", {"__init__": _book_conv_init_ascent}, ["overfits_small_batch"],
+           "SoftmaxWithLoss.backward returns t - y: every step climbs the loss"),
     # own_numerical_gradient_agrees
     mutant("book", "two_layer_net", "grads_times_n", {"gradient": _book_grads_times_n},
            ["own_numerical_gradient_agrees"], "gradients summed over the batch, loss averaged"),
