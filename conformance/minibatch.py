@@ -71,7 +71,7 @@ def measure_minibatch(ops, seed, profile):
               all(abs(zg[b]) < 4 for b in sizes)),
         check("variance of the mini-batch gradient falls as 1/B: slope of log E||g_B - g||^2 on log B",
               "slope in [-1.1, -0.9]", float(slope), -1.1 <= slope <= -0.9),
-        check(f"TwoLayerNet learns with mini-batch SGD: mean loss of the last 10 iterations vs the first 10",
+        check("TwoLayerNet learns with mini-batch SGD: mean loss of the last 10 iterations vs the first 10",
               "last < 0.3 x first", [first, last], last < 0.3 * first),
         check(f"training accuracy after {steps} iterations (batch {BATCH}, lr {lr})", ">= 0.9", tr_acc, tr_acc >= 0.9),
         check("test accuracy follows training accuracy (the book's ch. 4: no overfitting)", "test >= 0.85",

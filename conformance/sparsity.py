@@ -52,7 +52,7 @@ def timings(ops, seed, n, repeats) -> dict:
             return ops.numpy(ops.act_forward(act, v)[0])
 
         def fwd_bwd(v, act=act):
-            y, c = ops.act_forward(act, v)
+            _, c = ops.act_forward(act, v)
             return ops.numpy(ops.act_backward(act, ones, c))
         fwd(xo)  # warm-up
         out[f"{ops.backend} {act} forward"] = _time_per_element(fwd, xo, repeats)

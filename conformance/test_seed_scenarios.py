@@ -81,7 +81,7 @@ def test_loss_not_accuracy_thresholds():
     assert m["step_net"]["moved"]["W1"] > 0  # the output layer does learn: reported, not hidden
     assert m["perceptron_mse"]["moved"] == 0 and m["perceptron_mse"]["loss_first"] == m["perceptron_mse"]["loss_last"]
     assert m["sweep"]["accuracy_flat_share"] >= 0.5 and m["sweep"]["loss_flat_share"] == 0
-    c = check_named(r, "only the output layer learns")
+    c = check_named(r, "a step-activated net does not learn")
     assert not c["strict"]  # a claim under observation: either way it is reported
 
 
@@ -187,4 +187,5 @@ def test_report_draws_the_new_plot_kinds(tmp_path):
     kinds = [p["kind"] for s in data["scenarios"] for p in s["plots"]]
     assert {"panels2d", "bars", "hist", "lines"} <= set(kinds)
     assert html.count('src="data:image/png;base64,') == len(kinds)
-    assert html.count('class="wide"') == sum(k in ("hist", "panels2d") for k in kinds)
+    grids = [p for s in data["scenarios"] for p in s["plots"] if p["kind"] in ("hist", "panels2d")]
+    assert html.count('class="wide"') == len(grids) == 3  # two 4 x 5 histogram grids, the 4 gate panels

@@ -107,7 +107,8 @@ DEAD_RELU = Scenario(
                     "and ELU address it."},
     build="Digits classifier 64 -> 100 -> 10 (He init), SGD batch 64; phase 1: lr 3.0 for 150 steps (1000 "
           "thorough), phase 2: lr 0.1 for as many; the same for LeakyReLU (slope 0.01), ELU (alpha 1) and PReLU "
-          "(one learnable slope per unit, initial 0.25, trained by the same SGD); control: ReLU at lr 0.1 throughout. A unit is dead when "
+          "(one learnable slope per unit, initial 0.25, trained by the same SGD); control: ReLU at lr 0.1 "
+          "throughout. A unit is dead when "
           "its activation derivative is 0 on all 1797 digits.",
     measure=measure_dead)
 

@@ -164,7 +164,11 @@ def run_scenarios(ops_list, names, profile, seed, quiet) -> list[dict]:
 
 # -- plots --------------------------------------------------------------------------------------------
 
-WIDE_PLOTS = ("hist", "panels2d")  # grids of small panels: drawn full width in the HTML
+WIDE_PLOTS = ("hist", "panels2d")  # grids of small panels: drawn full width in the HTML when 3 or more wide
+
+
+def _is_wide(plot: dict) -> bool:
+    return plot.get("kind") in WIDE_PLOTS and max(len(r) for r in (plot.get("rows") or [plot["panels"]])) > 2
 
 
 def _png(fig) -> str:
@@ -182,7 +186,7 @@ def _plot_grid(plot: dict) -> str:
     import matplotlib.pyplot as plt
     rows = plot.get("rows") or [plot["panels"]]
     nr, nc = len(rows), max(len(r) for r in rows)
-    fig, axes = plt.subplots(nr, nc, figsize=(min(2.6 * nc, 13.5), 2.1 * nr + 0.6), dpi=90, squeeze=False)
+    fig, axes = plt.subplots(nr, nc, figsize=(min(max(2.6 * nc, 5.0), 13.5), 2.1 * nr + 1.2), dpi=90, squeeze=False)
     for i, row in enumerate(rows):
         for j in range(nc):
             ax = axes[i][j]
@@ -192,7 +196,7 @@ def _plot_grid(plot: dict) -> str:
             p = row[j]
             if plot["kind"] == "hist":
                 e = np.asarray(p["edges"], dtype=float)
-                ax.bar(e[:-1], p["counts"], width=np.diff(e), align="edge", color="#4c72b0", edgecolor="none")
+                ax.stairs(p["counts"], e, fill=True, color="#4c72b0")  # one patch per panel: fast to draw
                 ax.set_xlim(e[0], e[-1])
                 ax.tick_params(labelsize=6)
                 if j > 0:
@@ -211,12 +215,16 @@ def _plot_grid(plot: dict) -> str:
                     ax.plot([x], [y], "o", ms=7, mfc="#c44e52" if lab else "white", mec="k")
                 ax.set_xlim(x0, x1)
                 ax.set_ylim(y0, y1)
+                ax.set_xticks([0, 1])
+                ax.set_yticks([0, 1])
                 ax.tick_params(labelsize=6)
             ax.set_title(p.get("title", ""), fontsize=7)
         if plot.get("row_labels"):
             axes[i][0].set_ylabel(plot["row_labels"][i], fontsize=8)
     fig.suptitle(plot.get("title", ""), fontsize=9)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06 if nc > 2 else 0.14, right=0.98, bottom=0.07 if nr > 1 else 0.12,
+                        top=0.92 if nr > 1 else 0.82, wspace=0.15 if plot["kind"] == "hist" else 0.25,
+                        hspace=0.45)  # not tight_layout: slow on grids of 20 panels
     return _png(fig)
 
 
@@ -368,8 +376,7 @@ def render_html(report: dict) -> str:
     env.filters["fmt"] = _fmt
     scenarios = []
     for s in report["scenarios"]:
-        scenarios.append({**s, "images": [(p.get("title", ""), _plot_png(p), p.get("kind") in WIDE_PLOTS)
-                                          for p in s["plots"]]})
+        scenarios.append({**s, "images": [(p.get("title", ""), _plot_png(p), _is_wide(p)) for p in s["plots"]]})
     return env.get_template("conformance.html").render(
         env=report["environment"], summary=report["summary"], matrix=matrix(report["components"]),
         failures=[v for v in report["components"] if v["status"] in ("fail", "error")], scenarios=scenarios)
