@@ -30,7 +30,7 @@ def test_grade_class_parallel_and_resume(klass, tmp_path):
     assert rc == 0
     rows = list(csv.DictReader(open(out / "summary.csv")))
     by = {r["submission"]: r for r in rows}
-    assert by["book_correct"]["relu"] == "pass" and by["book_buggy"]["relu"] == "fail"
+    assert by["book_correct"]["relu:status"] == "pass" and by["book_buggy"]["relu:status"] == "fail"
     assert "empty" in by["empty"]["note"]
     assert "Pass rate per component" in open(out / "summary.html").read()
     # resume: a finished result is never recomputed or lost; a missing one is graded
