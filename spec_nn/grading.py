@@ -230,12 +230,11 @@ def _verdict_dict(v: Verdict, points: float, root: str | None = None) -> dict:
     d["name"] = v.property
     d["points"] = points
     d["earned"] = points if v.status == "pass" else 0.0
-    if root and v.info.get("detail"):
-        frames = student_frames(v.info["detail"], root)
-        if frames:
-            d["trace"] = frames
-            if " (at " not in d["message"]:
-                d["message"] += f" (at {frames[-1].split(': ', 1)[0]})"
+    if root:
+        add_trace(v, root)
+        d["message"] = v.message
+    if v.info.get("trace"):
+        d["trace"] = list(v.info["trace"])
     if points == 0 and d["status"] in ("fail", "error"):  # weighted 0 by the rubric: visible, no points lost
         d["status"], d["weighted_out"] = "warn", d["status"]
     return d
@@ -247,6 +246,19 @@ PROPERTY_DTYPES = {"preserves_dtype": "float32"}
 
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<fn>[^\n]+)\n(?:(?P<code>[ \t]+[^\n]*)\n)?',
                     re.M)
+
+
+def add_trace(v: Verdict, root: str) -> None:
+    """The student's frames of an error's traceback into ``v.info["trace"]``, the last one at the end of the
+    message (so every report, the pytest plugin's failure text included, names file:line in the submission)."""
+    if v.info.get("trace") is not None or not v.info.get("detail"):
+        return
+    frames = student_frames(v.info["detail"], root)
+    v.info["trace"] = frames
+    if frames and " (at " not in v.message:
+        v.message += f" (at {frames[-1].split(': ', 1)[0]})"
+        for f in v.findings[:1]:
+            f["message"] = v.message
 
 
 def student_frames(detail: str, root: str, last: int = 3) -> list[str]:
@@ -397,6 +409,7 @@ def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, ma
                 hung = f"{comp.name}::{prop}"
             if opts and v.status == "pass":
                 v.variant = {**(v.variant or {}), **opts}
+            add_trace(v, root)
             verdicts.append(v)
         fails = sum(v.status in ("fail", "error") for v in verdicts)
         if best is None or fails < best[0]:

@@ -24,6 +24,7 @@ from tests import stubs
 
 EX = os.path.join(os.path.dirname(__file__), "..", "examples")
 FAST = dict(max_examples=6)
+pytest_plugins = ["pytester"]
 
 
 def book_tree(tmp_path, layers: str = "", functions: str = "") -> str:
@@ -431,6 +432,29 @@ def test_a_variant_is_named_only_where_it_differs_from_the_default_by_far_more_t
     with pytest.raises(SpecViolation) as e:
         check(comp, sample(lambda c: 2 / c["fan_out"]), case, Context())
     assert "matches variant mode=fan_out" in e.value.message
+
+
+TRACE_LAYERS = '''
+class Relu:
+    def forward(self, x):
+        self.mask = x <= 0
+        return np.where(self.mask, 0.0, x)
+
+    def backward(self, dout):
+        return helper(dout, self)
+
+
+def helper(dout, layer):
+    return dout * layer.maskk
+'''
+
+
+def test_the_students_traceback_frames_reach_the_pytest_failure_text(pytester):
+    (pytester.path / "sub" / "common").mkdir(parents=True)
+    (pytester.path / "sub" / "common" / "__init__.py").write_text("")
+    (pytester.path / "sub" / "common" / "layers.py").write_text("import numpy as np\n" + TRACE_LAYERS)
+    r = pytester.runpytest("-p", "no:cacheprovider", "--spec-nn-submission", "sub", "--spec-nn-components", "relu")
+    r.stdout.fnmatch_lines(["*AttributeError*(at common/layers.py:13 in helper)*"])
 
 
 def test_the_students_traceback_frames_reach_the_text_the_card_and_the_message(tmp_path, capsys):
