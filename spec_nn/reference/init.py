@@ -25,15 +25,32 @@ def xavier_variance(fan_in: int, fan_out: int, variance: str = "book") -> float:
     return 1.0 / fan_in if variance == "book" else 2.0 / (fan_in + fan_out)
 
 
-def _normal(fan_in, fan_out, seed, dtype, var):
-    return (np.random.default_rng(seed).standard_normal((fan_in, fan_out)) * np.sqrt(var)).astype(dtype)
+# A standard normal truncated to [-2, 2] has variance 0.7737 (std 0.8796): Keras' truncated-normal initialisers
+# divide the std by 0.87962566103423978 so that the variance is the target; drawing from N(0, std) and
+# rejecting beyond 2 std without that correction (numpy-ml's he_normal / glorot_normal) gives 0.77x the target.
+TRUNCATED_STD = 0.87962566103423978
+DISTRIBUTION_VARIANCE = {"normal": 1.0, "truncated": 1.0, "truncated_uncorrected": TRUNCATED_STD ** 2}
 
 
-def he_init(fan_in: int, fan_out: int, seed: int, dtype="float64", mode: str = "fan_in") -> np.ndarray:
-    """W ~ N(0, 2 / fan_in), shape (fan_in, fan_out)."""
-    return _normal(fan_in, fan_out, seed, dtype, he_variance(fan_in, fan_out, mode))
+def _normal(fan_in, fan_out, seed, dtype, var, distribution="normal"):
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((fan_in, fan_out))
+    if distribution != "normal":
+        while np.any(np.abs(z) > 2):
+            bad = np.abs(z) > 2
+            z[bad] = rng.standard_normal(int(bad.sum()))
+        z = z / TRUNCATED_STD if distribution == "truncated" else z
+    return (z * np.sqrt(var)).astype(dtype)
 
 
-def xavier_init(fan_in: int, fan_out: int, seed: int, dtype="float64", variance: str = "book") -> np.ndarray:
-    """W ~ N(0, 1 / fan_in) (the book's Xavier), shape (fan_in, fan_out)."""
-    return _normal(fan_in, fan_out, seed, dtype, xavier_variance(fan_in, fan_out, variance))
+def he_init(fan_in: int, fan_out: int, seed: int, dtype="float64", mode: str = "fan_in",
+            distribution: str = "normal") -> np.ndarray:
+    """W ~ N(0, 2 / fan_in), shape (fan_in, fan_out); distribution "truncated" (Keras: variance kept) or
+    "truncated_uncorrected" (variance 0.77x) draw from the normal truncated at 2 std."""
+    return _normal(fan_in, fan_out, seed, dtype, he_variance(fan_in, fan_out, mode), distribution)
+
+
+def xavier_init(fan_in: int, fan_out: int, seed: int, dtype="float64", variance: str = "book",
+                distribution: str = "normal") -> np.ndarray:
+    """W ~ N(0, 1 / fan_in) (the book's Xavier), shape (fan_in, fan_out); distribution as for he_init."""
+    return _normal(fan_in, fan_out, seed, dtype, xavier_variance(fan_in, fan_out, variance), distribution)

@@ -182,10 +182,16 @@ def sums_over_batch(component, impl, case, ctx):
 
 
 def mean_over_batch(component, impl, case, ctx):
-    """E(batch ++ batch) = E(batch): the loss is the mean over the batch, not the sum."""
+    """E(batch ++ batch) = E(batch): the loss is the mean over the batch, not the sum (or, where the variant
+    reduction=sum is accepted, twice the loss)."""
     one, two = _loss(impl, case.copy()), _loss(impl, _doubled(case))
+    if "sum" in ctx.accept.get("reduction", ()) and np.isclose(two, 2 * one, rtol=1e-6, atol=1e-12):
+        return {"variant": {"reduction": "sum"}}
     _same_loss(component, two, one, case, "the loss of the batch repeated twice should equal the loss "
-                                          "(a batch mean, not a sum)")
+                                          "(a batch mean, not a sum)"
+               + (" (matches variant reduction=sum, which is not accepted)"
+                  if one and np.isclose(two, 2 * one, rtol=1e-6) and any(c.name == "reduction" for c in
+                                                                           component.conventions) else ""))
     return {}
 
 
@@ -259,7 +265,8 @@ def finite_at_extreme_logits(component, impl, case, ctx):
                             f"+-1000 (shift by the row max before exp, and take the log as "
                             f"shifted - log(sum(exp(shifted))), not log(probs), which underflows to log(0)) {where}")
     x64 = case["x"].astype(np.float64)
-    info = match_variants(component, ctx, lambda v: {"out": ref.softmax_cross_entropy(x64, case["t"], SCE_DELTA[v["log_form"]])},
+    info = match_variants(component, ctx, lambda v: {"out": ref.softmax_cross_entropy(x64, case["t"], SCE_DELTA[v["log_form"]])
+                                                                 * _batch(case, v, "x")},
                           {"out": out}, dtype=least_precise(case.dtype, out.dtype), what="forward",
                           where=f"{component.name}_forward at {case!r}")
     dx = call_backward(impl, case.copy(), np.ones((), dtype=case.dtype)).get("x")
@@ -298,12 +305,25 @@ def zero_when_margins_satisfied(component, impl, case, ctx):
 
 # -- records ----------------------------------------------------------------------------------------
 
-DELTA = {"book": ref.BOOK_DELTA, "pytorch": 0.0}
+DELTA = {"book": ref.BOOK_DELTA, "pytorch": 0.0, "float_eps": float(np.finfo(np.float64).eps)}
 
 LABEL_FORMAT = Convention("label_format", "one_hot", {
     "one_hot": "t is one-hot rows of the predictions' shape (the book's default)",
     "index": "t holds class indices (N,) (PyTorch, CS231n); the book's cross_entropy_error accepts both"},
     accepted=("one_hot", "index"))
+
+
+# Losses a library sums over the batch instead of averaging (numpy-ml's CrossEntropy, Keras' reduction="sum"):
+# a named variant, never the default.
+REDUCTION = Convention("reduction", "mean", {
+    "mean": "the mean over the batch (the book, CS231n, PyTorch's default reduction='mean')",
+    "sum": "the sum over the batch (reduction='sum' in PyTorch and Keras; numpy-ml's CrossEntropy): N times the mean"})
+
+
+def _batch(c, v, pred):
+    """N when the variant reduction=sum is drawn (a 1-D prediction is one sample), else 1."""
+    y = np.asarray(c[pred])
+    return (y.shape[0] if y.ndim >= 2 else 1) if v.get("reduction", "mean") == "sum" else 1
 
 
 def _ce_torch(t, c, v):
@@ -313,16 +333,16 @@ def _ce_torch(t, c, v):
     lab = t["t"]
     idx = lab.reshape(y2.shape).argmax(dim=-1) if lab.is_floating_point() else lab.reshape(-1)
     # nll_loss(log p, t) = -(1/N) sum_n log p[n, t_n]; the book's delta goes inside the log.
-    return F.nll_loss(torch.log(y2 + DELTA[v["delta"]]), idx, reduction="mean")
+    return F.nll_loss(torch.log(y2 + DELTA[v["delta"]]), idx, reduction=v.get("reduction", "mean"))
 
 
-SCE_DELTA = {"fused": None, "book_delta": 1e-7}
+SCE_DELTA = {"fused": None, "book_delta": 1e-7, "float_eps_delta": float(np.finfo(np.float64).eps)}
 
 
 def _sce_torch(t, c, v):
     _, F = _torch()
     # cross_entropy accepts indices or class probabilities (one-hot rows) as the target.
-    return F.cross_entropy(t["x"], t["t"], reduction="mean")
+    return F.cross_entropy(t["x"], t["t"], reduction=v.get("reduction", "mean"))
 
 
 def _svm_torch(t, c, v):
@@ -348,15 +368,18 @@ COMPONENTS = [
         name="cross_entropy", kind="loss", couples_batch=True,
         doc="E = -(1/N) sum_n sum_k t_nk log(y_nk + delta) on probabilities y (the book's "
             "cross_entropy_error: a 1-D y is one sample; t one-hot or indices); dy = -dout t / (y + delta) / N",
-        forward=lambda c, v: ref.cross_entropy(c["y"], c["t"], DELTA[v["delta"]]),
-        backward=lambda c, d, v: {"y": ref.cross_entropy_backward(d, c["y"], c["t"], DELTA[v["delta"]])},
+        forward=lambda c, v: ref.cross_entropy(c["y"], c["t"], DELTA[v["delta"]]) * _batch(c, v, "y"),
+        backward=lambda c, d, v: {"y": ref.cross_entropy_backward(d, c["y"], c["t"], DELTA[v["delta"]])
+                                  * _batch(c, v, "y")},
         torch=_ce_torch,
         cases=ce_cases,
         conventions=(
             Convention("delta", "book", {
                 "book": "log(y + 1e-7): the book's delta, keeps log(0) finite",
-                "pytorch": "log(y) with no delta: PyTorch's nll_loss(log(y)), CS231n"}, accepted=("book", "pytorch")),
-            LABEL_FORMAT),
+                "pytorch": "log(y) with no delta: PyTorch's nll_loss(log(y)), CS231n",
+                "float_eps": "log(y + 2.2e-16), the float64 machine epsilon (numpy-ml's CrossEntropy)"},
+                accepted=("book", "pytorch")),
+            LABEL_FORMAT, REDUCTION),
         properties=(
             Property("nonnegative_zero_iff_correct", nonnegative_zero_iff_correct,
                      "E >= 0; E ~ 0 at the correct one-hot prediction and clearly > 0 otherwise"),
@@ -367,15 +390,17 @@ COMPONENTS = [
         name="softmax_cross_entropy", kind="loss", couples_batch=True,
         doc="E = -(1/N) sum_n log softmax(x_n)[t_n], fused and stable (log-sum-exp with the row max "
             "subtracted: finite for logits of +-1000); dx = dout (softmax(x) - t) / N",
-        forward=lambda c, v: ref.softmax_cross_entropy(c["x"], c["t"], SCE_DELTA[v["log_form"]]),
-        backward=lambda c, d, v: {"x": ref.softmax_cross_entropy_backward(d, c["x"], c["t"])},
+        forward=lambda c, v: ref.softmax_cross_entropy(c["x"], c["t"], SCE_DELTA[v["log_form"]]) * _batch(c, v, "x"),
+        backward=lambda c, d, v: {"x": ref.softmax_cross_entropy_backward(d, c["x"], c["t"]) * _batch(c, v, "x")},
         torch=_sce_torch,
         cases=logit_cases,
         conventions=(LABEL_FORMAT, Convention("log_form", "fused", {
             "fused": "log-softmax with the row max subtracted (PyTorch's cross_entropy, CS231n's softmax_loss)",
             "book_delta": "cross_entropy_error(softmax(x), t): log(y + 1e-7), the book's SoftmaxWithLoss; "
-                          "the same gradient, a loss capped at -log(1e-7) ~ 16.1 per row"},
-            accepted=("fused", "book_delta"))),
+                          "the same gradient, a loss capped at -log(1e-7) ~ 16.1 per row",
+            "float_eps_delta": "log(softmax(x) + 2.2e-16) (numpy-ml's CrossEntropy after its Softmax): the same "
+                               "gradient, a loss capped at -log(2.2e-16) ~ 36.0 per row"},
+            accepted=("fused", "book_delta")), REDUCTION),
         properties=(
             Property("finite_at_extreme_logits", finite_at_extreme_logits,
                      "logits of +-1000 give a finite loss and gradient equal to the stable reference",
