@@ -184,6 +184,9 @@ LIB = {
             while np.any(np.abs(z) > 2):
                 z[np.abs(z) > 2] = np.random.randn(int((np.abs(z) > 2).sum()))
             return z * np.sqrt(2.0 / shape[0])
+
+        def he_truncated_keras(shape):                # Keras: truncated at 2 std, the std corrected
+            return he_truncated_uncorrected(shape) / 0.87962566103423978
     ''',
 }
 
@@ -347,6 +350,13 @@ def test_wrong_derivative_and_uncorrected_truncated_normal_are_caught(tmp_path):
     he = next(c for c in r["components"] if c["name"] == "he_init")
     msg = next(p["message"] for p in he["properties"] if p["name"] == "variance_in_confidence_interval")
     assert "distribution=truncated_uncorrected, which is not accepted" in msg
+
+
+def test_keras_truncated_normal_is_an_accepted_variant(tmp_path):
+    m = ('[components.he_init]\nforward = "vlib.init:he_truncated_keras"\nargs = [["$fan_in", "$fan_out"]]\n'
+         'restrict = {dtype = "float64"}\n')
+    r = grade_submission(write_lib(str(tmp_path), m), seed=0, max_examples=25)
+    assert statuses(r) == {"he_init": "pass"}, failing(r)
 
 
 # -- restrictions map the drawn cases (generation), they do not reject them -----------------------------
