@@ -249,19 +249,14 @@ class SubmissionFile(pytest.File):
         state = get_state(self.config)
         try:
             run = state.run_for(Path(self.path).resolve(), self.style)
-            census = run.census(state.wanted)
+            collected = run.collected(state.wanted)
         except (UsageError, LoadError, InvalidArgument) as e:
             raise self.CollectError(f"spec-nn: {e}") from None
-        if not census["collected"] and not state.wanted:
+        if not collected and not state.wanted:
             raise self.CollectError(f"spec-nn: no component of the specification found in the "
                                     f"{run.style}-style submission {run.root}")
-        for name in census["collected"]:
+        for name in collected:
             yield ComponentNode.from_parent(self, name=name, component=COMPONENTS[name])
-
-    def census_line(self) -> str | None:
-        state = self.config.stash[SPEC_NN_STATE]
-        run = state.runs.get(Path(self.path).resolve())
-        return run.census_line(self.config, state.wanted) if run and run.info is not None else None
 
 
 class ComponentNode(pytest.Collector):
@@ -326,20 +321,86 @@ class SpecNNItem(pytest.Item):
         return self.path, None, f"{self.component}::{self.prop}"
 
 
+def census_line(config, root: str, style: str, manifest, collected, wanted) -> str:
+    """``spec_nn: ROOT (STYLE): N of M components collected; K not mapped by ...: names; ...``: which
+    components are not collected, and why (the dialect or manifest does not map them, the submission does
+    not implement them, --spec-nn-components leaves them out)."""
+    from .grading import counted_components
+    from .registry import COMPONENTS
+    counted = counted_components(style, manifest)
+    c = {"collected": [], "not_mapped": [], "not_implemented": [], "not_selected": []}
+    for name in COMPONENTS:
+        key = ("not_selected" if wanted and name not in wanted else "collected" if name in collected
+               else "not_implemented" if name in counted else "not_mapped")
+        c[key].append(name)
+    try:
+        where = os.path.relpath(root, config.invocation_params.dir)
+    except ValueError:
+        where = root
+    dialect = "the manifest" if style == "manifest" else f"the {style} dialect"
+    parts = [f"spec_nn: {where} ({style}): {len(c['collected'])} of {len(COMPONENTS)} components collected"]
+    if c["not_mapped"]:
+        parts.append(f"{len(c['not_mapped'])} not mapped by {dialect}: {', '.join(c['not_mapped'])}")
+    if c["not_implemented"]:
+        parts.append(f"{len(c['not_implemented'])} not implemented: {', '.join(c['not_implemented'])}")
+    if c["not_selected"]:
+        parts.append(f"{len(c['not_selected'])} not in --spec-nn-components")
+    return "; ".join(parts)
+
+
+def _xdist_controller(config) -> bool:
+    return config.pluginmanager.has_plugin("dsession")
+
+
 def pytest_report_header(config):
     state = config.stash.get(SPEC_NN_STATE, None)
-    if state is None or state.anchor is None:
-        return None
+    if state is None or state.anchor is None or _xdist_controller(config):
+        return None  # the xdist controller starts no sandbox: the first worker's collection gives the line
     run = state.runs[state.anchor]
     try:
-        run.census(state.wanted)
+        line = run.census_line(config, state.wanted)
     except Exception:  # noqa: BLE001 - the collection error says why, once
         return None
     state.reported.add(state.anchor)
-    return run.census_line(config, state.wanted)
+    return line
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """Under xdist, the census line of each submission file, from the first worker's collection."""
+    config = node.config
+    if config.stash.get(CENSUS_DONE, False):
+        return
+    config.stash[CENSUS_DONE] = True
+    from .grading import UsageError, locate
+    state = config.stash.get(SPEC_NN_STATE, None)
+    by_file: dict = {}
+    for nodeid in ids:
+        parts = nodeid.split("::")
+        if len(parts) == 3:
+            by_file.setdefault(parts[0], set()).add(parts[1])
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    for rel, comps in by_file.items():
+        path = (config.rootpath / rel).resolve()
+        try:
+            if state is not None and path in state.runs:
+                run = state.runs[path]
+                root, style, manifest = run.root, run.style, run.manifest
+            elif path.name == MANIFEST_FILE:
+                root, style, manifest = locate(str(path), "manifest")
+            elif tree := tree_anchor(path):
+                root, style, manifest = locate(str(tree[0]), tree[1])
+            else:
+                continue
+        except UsageError:
+            continue
+        if tr is not None:
+            tr.write_line(census_line(config, root, style, manifest, comps,
+                                      state.wanted if state is not None else None))
 
 
 CHECKED = pytest.StashKey[dict]()
+CENSUS_DONE = pytest.StashKey[bool]()
 
 
 def _checked(config) -> dict:
@@ -429,37 +490,16 @@ class SubmissionRun:
             raise LoadError(self.error)
         return self.info
 
-    def census(self, wanted) -> dict:
-        """Which components are collected, and why the others are not.  A component of the dialect whose
-        file does not load is collected: its properties fail with that one line, as in the grader."""
+    def collected(self, wanted) -> list[str]:
+        """The components collected: those the submission implements, and those of the dialect whose file
+        does not load (their properties fail with that one line, as in the grader)."""
         from .registry import COMPONENTS
         info = self.load()
-        out = {"collected": [], "not_mapped": [], "not_implemented": [], "not_selected": []}
-        for name in COMPONENTS:
-            have = info.get(name, {})
-            key = ("collected" if have.get("forward") or (have.get("problem") and have.get("core"))
-                   else "not_implemented" if have.get("core") else "not_mapped")
-            if wanted and name not in wanted:
-                key = "not_selected"
-            out[key].append(name)
-        return out
+        return [n for n in COMPONENTS if (not wanted or n in wanted) and (
+            info.get(n, {}).get("forward") or (info.get(n, {}).get("problem") and info.get(n, {}).get("core")))]
 
     def census_line(self, config, wanted) -> str:
-        from .registry import COMPONENTS
-        c = self.census(wanted)
-        try:
-            where = os.path.relpath(self.root, config.invocation_params.dir)
-        except ValueError:
-            where = self.root
-        dialect = "the manifest" if self.style == "manifest" else f"the {self.style} dialect"
-        parts = [f"spec_nn: {where} ({self.style}): {len(c['collected'])} of {len(COMPONENTS)} components collected"]
-        if c["not_mapped"]:
-            parts.append(f"{len(c['not_mapped'])} not mapped by {dialect}: {', '.join(c['not_mapped'])}")
-        if c["not_implemented"]:
-            parts.append(f"{len(c['not_implemented'])} not implemented: {', '.join(c['not_implemented'])}")
-        if c["not_selected"]:
-            parts.append(f"{len(c['not_selected'])} not in --spec-nn-components")
-        return "; ".join(parts)
+        return census_line(config, self.root, self.style, self.manifest, self.collected(wanted), wanted)
 
     def _grade(self, name: str, props) -> list[dict]:
         """The grader's verdict dicts of ``props`` of ``name`` (None: every property)."""
