@@ -105,3 +105,29 @@ def test_a_config_the_api_cannot_express_is_a_note_not_a_verdict():
     p = {p["name"]: p for p in res["components"][[c["name"] for c in res["components"]].index("two_layer_net")]
          ["properties"]}["regularization"]
     assert p["status"] == "pass" and any("not applicable" in n for n in p["info"].get("notes", []))
+
+
+def test_a_failing_layer_is_a_note_beside_the_models_own_verdicts(tmp_path):
+    """relu_backward with ReLU'(0) = 1 fails relu::grad_at_zero; two_layer_net, built from relu, keeps its own
+    verdicts (its checks keep inputs off the kink) and carries the note."""
+    import shutil
+    sub = tmp_path / "sub"
+    shutil.copytree(os.path.join(EX, "cs231n_models"), sub)
+    layers = sub / "cs231n" / "layers.py"
+    src = layers.read_text()
+    assert "dout * (cache > 0)" in src
+    layers.write_text(src.replace("dout * (cache > 0)", "dout * (cache >= 0)"))
+    res = grade_submission(str(sub), components=["relu", "two_layer_net"], max_examples=10)
+    got = {c["name"]: c for c in res["components"]}
+    assert got["relu"]["status"] == "fail"
+    assert got["two_layer_net"]["status"] == "pass" and got["two_layer_net"]["blocked_by"] == ["relu"]
+    assert "relu fails too" in got["two_layer_net"]["note"]
+
+
+def test_digits_are_sklearns_load_digits():
+    from sklearn.datasets import load_digits
+    from spec_nn.specs.models import digits
+    X, y = digits()
+    d = load_digits()
+    np.testing.assert_array_equal(X * 16, d.data)
+    np.testing.assert_array_equal(y, d.target)

@@ -56,10 +56,24 @@ NUMGRAD_RTOL, NUMGRAD_ATOL, NUMGRAD_SHARE = 1e-3, 1e-6, 0.02  # h = 1e-4 (book) 
 
 @functools.lru_cache(maxsize=None)
 def digits() -> tuple:
-    """(X (1797, 64) in [0, 1], y (1797,) int64) from sklearn's bundled copy (no download)."""
-    from sklearn.datasets import load_digits
-    d = load_digits()
-    return (d.data / 16.0).astype(np.float64), d.target.astype(np.int64)
+    """(X (1797, 64) in [0, 1], y (1797,) int64): scikit-learn's bundled copy (no download), the file
+    ``load_digits`` reads (sklearn/datasets/data/digits.csv.gz), read directly: importing scikit-learn costs
+    seconds, a grading's whole model budget.  ``load_digits`` itself where the file is not found."""
+    import gzip
+    import importlib.util
+    import os
+    spec = importlib.util.find_spec("sklearn")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "datasets", "data", "digits.csv.gz") \
+        if spec and spec.submodule_search_locations else ""
+    if os.path.isfile(path):
+        with gzip.open(path, "rt") as f:
+            data = np.loadtxt(f, delimiter=",")
+        X, y = data[:, :-1], data[:, -1]
+    else:
+        from sklearn.datasets import load_digits
+        d = load_digits()
+        X, y = d.data, d.target
+    return (X / 16.0).astype(np.float64), y.astype(np.int64)
 
 
 def batch(component: str, n: int, start: int = 0) -> tuple:
