@@ -12,7 +12,7 @@ import numpy as np
 
 from .data import digits
 from .nets import init_params, loss_and_grads, to_ops
-from .ops import TorchOps, he_std
+from .ops import ImplOps, TorchOps, he_std
 from .scenario import Scenario, check, pick
 
 PRELU_INIT = 0.25  # He et al. 2015 and torch.nn.PReLU's default slope
@@ -37,6 +37,8 @@ def prelu_forward(ops, x, a):
         xl, al = x.detach().requires_grad_(True), a.detach().requires_grad_(True)
         out = ops.torch.nn.functional.prelu(xl, al)
         return out.detach(), ("torch", out, xl, al)
+    if isinstance(ops, ImplOps):  # a submission has no prelu component: say that the formula here stood in
+        ops.fallbacks.add("prelu (the scenarios' NumPy PReLU)")
     x, a = np.asarray(ops.numpy(x)), np.asarray(ops.numpy(a))
     return ops.asarray(prelu_ref(x, a)), ("ref", x, a)
 

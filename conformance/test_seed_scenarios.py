@@ -189,3 +189,26 @@ def test_report_draws_the_new_plot_kinds(tmp_path):
     assert html.count('src="data:image/png;base64,') == len(kinds)
     grids = [p for s in data["scenarios"] for p in s["plots"] if p["kind"] in ("hist", "panels2d")]
     assert html.count('class="wide"') == len(grids) == 3  # two 4 x 5 histogram grids, the 4 gate panels
+
+
+def test_a_submission_step_without_backward_gets_the_reference_backward_and_says_so():
+    """The book writes step_function as a forward only: the scenarios still run on it, and the report
+    lists the stand-in (like every other fallback to the reference)."""
+    from spec_nn.impl import FunctionImpl, ReferenceImpl
+    from spec_nn.reference import activations as ra
+    from spec_nn.registry import COMPONENTS
+    from conformance.ops import ImplOps
+
+    def impl_for(n):
+        if n == "step":
+            return FunctionImpl(COMPONENTS[n], lambda c: ra.step(c["x"]))  # forward only
+        return ReferenceImpl(COMPONENTS[n]) if n in COMPONENTS else None
+    ops = ImplOps(impl_for, "forward-only step")
+    r = BY_NAME["loss_not_accuracy"].run(ops, profile=PROFILE)
+    assert r["status"] in ("pass", "observed"), r["error"]
+    assert "step backward (the submission has only a forward)" in r["ops"]["fallbacks_to_reference"]
+    assert r["measurements"]["step_net"]["moved"]["W0"] == 0
+    assert not any("prelu" in f for f in r["ops"]["fallbacks_to_reference"])
+    from conformance.dead_relu_variants import prelu_forward
+    prelu_forward(ops, np.ones((2, 3)), np.full(3, 0.25))  # no prelu component in any dialect: listed too
+    assert "prelu (the scenarios' NumPy PReLU)" in ops.describe()["fallbacks_to_reference"]
