@@ -7,7 +7,7 @@ JSON and as one self-contained HTML page (matrix at a glance, then each scenario
 
 The component matrix is spec_nn.runner.check_property over spec_nn.registry.COMPONENTS (backends
 reference, torch-cpu, and torch-cuda when a GPU is present; dtypes float64 and float32).  Scenarios
-are conformance.SCENARIOS run on the same backends through conformance.ops.
+are conformance.ALL_SCENARIOS run on the same backends through conformance.ops.
 """
 from __future__ import annotations
 
