@@ -447,3 +447,15 @@ DIALECT_MODULES = {
              "common.multi_layer_net", "common.multi_layer_net_extend"),
     "cs231n": ("cs231n.classifiers.fc_net", "cs231n.classifiers.cnn"),
 }
+
+
+# The files that make a model part of a submission: a model counts in the possible total when one of its files
+# is there (decided by the grading process from the files, before anything runs), since many submissions are
+# layers only.
+MODEL_FILES = {
+    "book": {"two_layer_net": ("two_layer_net.py", "ch05/two_layer_net.py"),
+             "fc_net": ("common/multi_layer_net.py", "common/multi_layer_net_extend.py"),
+             "conv_net": ("simple_convnet.py", "ch07/simple_convnet.py")},
+    "cs231n": {"two_layer_net": ("cs231n/classifiers/fc_net.py",), "fc_net": ("cs231n/classifiers/fc_net.py",),
+               "conv_net": ("cs231n/classifiers/cnn.py",)},
+}

@@ -2,9 +2,12 @@
 
 Every property of every component runs through :func:`spec_nn.runner.check_property`, the driver the
 specification's own suite uses, on a :class:`~spec_nn.sandbox.SubmissionImpl` whose calls go to the
-sandboxed worker.  Verdicts: pass | fail | error | missing | blocked.  Exit status: 0 when every graded
-component passes, 1 when any fails (or errors, or is blocked), 2 on usage errors or an unreadable
-submission (one line, never a traceback).
+sandboxed worker.  Property verdicts: pass | fail | error | warn (a failure the rubric weights 0) | missing |
+not_implemented | environment.  Every component is graded on its own (one built from a failing component gets a
+note beside its own verdicts); a component that does not compute (None, NotImplementedError, one constant where
+the reference differs) is not_implemented and earns nothing.  The possible total is fixed by dialect and rubric.
+Exit status: 0 when every graded component passes, 1 when any fails (or errors, or is not implemented), 2 on
+usage errors or an unreadable submission (one line, never a traceback).
 """
 from __future__ import annotations
 
@@ -281,14 +284,16 @@ class _Recorder:
 
     def __init__(self, impl, limit: int = 6, *, accept=None, api: str = "", manifest=None):
         self._impl, self._limit = impl, limit
-        self.calls, self.faults = [], []
+        self.calls, self.faults, self._n = [], [], 0
         self._accept, self._api, self._manifest = dict(accept or {}), api, manifest
 
     def __getattr__(self, name):
         return getattr(self._impl, name)
 
     def forward(self, case):
-        snap = case.copy() if len(self.calls) < self._limit else None
+        self._n += 1  # the first few calls, then every 10th: not only the smallest inputs
+        keep = len(self.calls) < self._limit or (self._n % 10 == 0 and len(self.calls) < 2 * self._limit)
+        snap = case.copy() if keep else None
         try:
             res = self._impl.forward(case)
         except Exception as e:  # noqa: BLE001 - recorded, then the check sees it as before
@@ -470,6 +475,13 @@ def counted_components(style: str, manifest: dict | None) -> set:
     return set(core_components(style))
 
 
+def counted_models(style: str, root: str) -> set:
+    """The model components whose files the submission has (they count in the possible total then)."""
+    from .adapters_models import MODEL_FILES
+    return {name for name, files in MODEL_FILES.get(style, {}).items()
+            if any(os.path.isfile(os.path.join(root, f)) for f in files)}
+
+
 def group_causes(props: list[dict]) -> list[dict]:
     """Failing properties of one component grouped by cause (groups of two or more)."""
     groups: dict = {}
@@ -600,7 +612,7 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
         if not any(impl_info.get(n, {}).get("forward") or impl_info.get(n, {}).get("problem") for n in COMPONENTS):
             raise LoadError(f"no component of the specification found in the {style}-style submission")
         results, status_of = [], {}
-        counted = counted_components(style, manifest)
+        counted = counted_components(style, manifest) | counted_models(style, root)
         for name in _order(names, COMPONENTS):
             comp = COMPONENTS[name]
             have = impl_info.get(name, {})
