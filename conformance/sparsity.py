@@ -54,7 +54,7 @@ def timings(ops, seed, n, repeats) -> dict:
         def fwd_bwd(v, act=act):
             _, c = ops.act_forward(act, v)
             return ops.numpy(ops.act_backward(act, ones, c))
-        fwd(xo)  # warm-up
+        fwd(xo), fwd_bwd(xo)  # warm-up (allocations, lazy initialisation)
         out[f"{ops.backend} {act} forward"] = _time_per_element(fwd, xo, repeats)
         out[f"{ops.backend} {act} forward+backward"] = _time_per_element(fwd_bwd, xo, repeats)
     out["numpy np.maximum(x, 0)"] = _time_per_element(lambda v: np.maximum(v, 0), x, repeats)
