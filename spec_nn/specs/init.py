@@ -73,27 +73,38 @@ def mean_near_zero(component, impl, case, ctx):
     return {}
 
 
+def _shape(w, s2) -> str:
+    """How the sample is distributed, from its extreme: "truncated" (within ~2.27 of its std: a normal truncated
+    at 2 std, corrected or not), "normal" (beyond 2.45 std: for N >= 1024 a normal sample is, but with
+    probability < 1e-6), or "" (bounded more tightly, e.g. a uniform one: no evidence either way)."""
+    r = float(np.max(np.abs(w - w.mean()))) / np.sqrt(s2) if s2 > 0 else 0.0
+    return "normal" if r > 2.45 else "truncated" if r > 2.05 else ""
+
+
 def variance_in_confidence_interval(target):
     """var(out) / target in 1 +- 6 sqrt(2 / (N - 1)) for an accepted variant's target(hp, variant)."""
     def check(component, impl, case, ctx):
         w = _sample(component, impl, case)
         s2, half = float(w.var(ddof=1)), Z * np.sqrt(2.0 / (w.size - 1))
         fits = lambda v: abs(s2 / target(case.hp, v) - 1) <= half
+        shape = _shape(w, s2)
+        consistent = lambda v: not shape or (v.get("distribution", "normal") == "normal") == (shape == "normal")
         accepted = component.variant_combinations(ctx.accept)
         for v in accepted:
-            if fits(v):
+            if fits(v) and consistent(v):
                 return {"variant": v, "ratio": s2 / target(case.hp, v)}
         v0 = accepted[0]
         t = target(case.hp, v0)
         what = "; ".join(component.convention(k).variants[x].split(":")[0] for k, x in v0.items())
         msg = (f"var(out)={s2:.4g}, but should be {t:.4g} ({what}) within [{t * (1 - half):.4g}, {t * (1 + half):.4g}] [{where_of(component, 'forward', case)}]")
         everything = component.variant_combinations({c.name: tuple(c.variants) for c in component.conventions})
-        # a variant is the cause only if its target is far from the default's (fan_in=32, fan_out=33: it is not)
-        # ... or it explains the sample three times better and is not within half the interval of the default
-        better = lambda v: abs(s2 / target(case.hp, v) - 1) * 3 < abs(s2 / t - 1) and abs(target(case.hp, v) / t - 1) > half / 2
-        named = [v for v in everything if v not in accepted and fits(v)
-                 and (far_apart(target(case.hp, v) / t, 1, half) or better(v))]
-        named.sort(key=lambda v: abs(s2 / target(case.hp, v) - 1))  # the variant explaining the sample best
+        # a variant is the cause only if its target is far from the default's (fan_in=32, fan_out=33: it is not),
+        # or if the sample's shape says so (bounded at 2 std: a truncated normal) and it is consistent with that
+        named = [v for v in everything if v not in accepted and fits(v) and consistent(v)
+                 and (far_apart(target(case.hp, v) / t, 1, half)
+                      or (shape == "truncated" and v.get("distribution") != "normal"))]
+        departs = lambda v: min(sum(v[k] != a[k] for k in v) for a in accepted)
+        named.sort(key=lambda v: (departs(v), abs(s2 / target(case.hp, v) - 1)))  # fewest departures, best fit
         if named:
             msg += " (matches variant " + ", ".join(f"{k}={x}" for k, x in named[0].items()) + ", which is not accepted)"
         raise SpecViolation(msg, stats={"ratio": f"{s2 / t:.4g}", "std": f"{np.sqrt(s2):.4g}", "N": w.size},
