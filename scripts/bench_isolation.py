@@ -42,6 +42,28 @@ def main(argv=None):
     print(f"grading {args.submission} ({args.repeat} runs each, interleaved; {os.cpu_count()} CPUs)")
     for name, ts in times.items():
         print(f"  {name:<40} median {statistics.median(ts):6.2f} s   min {min(ts):6.2f} s")
+    # the isolation's own cost, without the grading around it: starting the worker in its jail, importing the
+    # submission and closing everything, and one call's round trip
+    code = ("import sys, time, statistics; sys.path.insert(0, %r)\n"
+            "from spec_nn.sandbox import Session; from spec_nn.record import Case; import numpy as np\n"
+            "from spec_nn.grading import locate\n"
+            "root, style, man = locate(%r, None); starts, calls = [], []\n"
+            "for _ in range(%d):\n"
+            "    t = time.perf_counter(); s = Session(style, root, man); s.load(); starts.append(time.perf_counter() - t)\n"
+            "    case = Case({'x': np.random.rand(4, 5)}, {}, {})\n"
+            "    for _ in range(50):\n"
+            "        t = time.perf_counter(); s.call('relu', 'forward', case); calls.append(time.perf_counter() - t)\n"
+            "    t = time.perf_counter(); s.close(); starts[-1] += time.perf_counter() - t\n"
+            "print(statistics.median(starts), statistics.median(calls))\n") % (HERE, args.submission, args.repeat + 2)
+    print("isolation cost per submission (start + load + close) and per call (relu forward round trip):")
+    for lvl in args.levels.split(","):
+        p = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, SPEC_NN_ISOLATION=lvl),
+                           capture_output=True, text=True)
+        if p.returncode:
+            print(f"  {lvl}: failed: {p.stderr.strip()[-300:]}")
+            continue
+        start, call = map(float, p.stdout.split())
+        print(f"  {lvl:<12} start+load+close {start * 1000:7.1f} ms   one call {call * 1000:6.2f} ms")
 
 
 if __name__ == "__main__":

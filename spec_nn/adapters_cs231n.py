@@ -6,9 +6,12 @@ Runs inside the sandbox worker like spec_nn/adapters.py, which looks TABLE, CORE
 """
 from __future__ import annotations
 
+import inspect
+import re
+
 import numpy as np
 
-from .adapters import (W, Adapter, CaseView, WrongType, arr, as_dict_grads, call_with_h, case_labels, conv_hp,
+from .adapters import (ENTRY_MARK, W, Adapter, CaseView, WrongType, arr, as_dict_grads, call_with_h, case_labels, conv_hp,
                        dropout_ratio, is_train, labels_int, optimizer_case, optimizer_kwargs, pair, pool_hp,
                        spec_function, trajectory)
 
@@ -53,8 +56,8 @@ def cs_layer(name, args, grads, *, param=None, out_grad=lambda g: g, gamma_shape
 
 
 def cs_padded_pool():
-    """max_pool_*_naive has no padding: the adapter pads x with -inf (the specification's padding) and crops
-    the gradient, so cases with pad > 0 are graded too."""
+    """max_pool_*_naive has no padding: the dialect draws pad = 0 (CASES).  A case with pad > 0 (from another
+    driver) is padded here with -inf, the specification's padding, and the gradient cropped."""
     fwd_name, bwd_name = "max_pool_forward_naive", "max_pool_backward_naive"
 
     def run(sub, c):
@@ -104,11 +107,99 @@ def _bn_param(c, o):
     return p
 
 
-def _cs_dropout_param(c, o):
+# What dropout_forward's p means, read from the submission's own words (its docstring, else its comments):
+# the 2016 and 2017 assignments say "We drop each neuron output with probability p", later years "We keep each
+# neuron output with probability p".  Data: (pattern, reading), the first pattern found in the source wins.
+P_MEANING_PATTERNS = (
+    (r"\b(keep|retain|drop)\w*\s+(?:\w+\s+){0,4}?with\s+probability\s+(?:of\s+)?p\b", None),
+    (r"\bp\s*(?::|=|is|-)?\s*(?:the\s+)?(?:dropout\s+)?(keep|retain|drop)\w*\s+(?:prob|ratio|rate)", None),
+    (r"\bprobability\s+of\s+(keep|retain|drop)\w*\b", None),
+)
+_READING = {"keep": "keep", "retain": "keep", "drop": "drop"}
+_P_MEANING_CACHE: dict = {}
+
+
+def documented_p_meaning(fn):
+    """"keep" | "drop" as dropout_forward's docstring (else its comments) says, or "" when they do not say."""
+    key = id(fn)
+    if key not in _P_MEANING_CACHE:
+        texts = [inspect.getdoc(fn) or ""]
+        try:
+            texts.append("\n".join(line.split("#", 1)[1] for line in inspect.getsource(fn).splitlines() if "#" in line))
+        except (OSError, TypeError):
+            pass
+        found = ""
+        for text in texts:
+            hits = [(m.start(), _READING[m.group(1).lower()]) for pat, _ in P_MEANING_PATTERNS
+                    for m in [re.search(pat, text, re.I)] if m]
+            if hits:
+                found = min(hits)[1]
+                break
+        _P_MEANING_CACHE[key] = (fn, found)  # fn kept alive so that its id is not reused
+    return _P_MEANING_CACHE[key][1]
+
+
+def _matched_p_meaning(fn):
+    """Undocumented p: the reading its outputs match (share of zeros at cs231n p = 0.3 on 10^4 ones: 0.3 drops p,
+    0.7 keeps p), "keep" when neither does."""
+    key = ("probe", id(fn))
+    if key not in _P_MEANING_CACHE:
+        found = "keep"
+        try:
+            with np.errstate(all="ignore"):
+                out = fn(np.ones((100, 100)), {"p": 0.3, "mode": "train", "seed": 0})
+            out = np.asarray(out[0] if isinstance(out, (tuple, list)) else out, dtype=np.float64)
+            share = float(np.mean(out == 0))
+            found = "drop" if abs(share - 0.3) < 0.05 else "keep"
+        except Exception:  # noqa: BLE001 - a probe that fails decides nothing; the checks will see the fault
+            pass
+        _P_MEANING_CACHE[key] = (fn, found)
+    return _P_MEANING_CACHE[key][1]
+
+
+def p_meaning(sub, o):
+    """The adapter option p_meaning: keep | drop as a rubric says, or as_documented (the default): the
+    submission's own words, else the reading its outputs match."""
+    meaning = o.get("p_meaning", "as_documented")
+    if meaning in ("keep", "drop"):
+        return meaning
+    fn = sub.attr("layers", "dropout_forward")
+    return documented_p_meaning(fn) or _matched_p_meaning(fn)
+
+
+def _cs_dropout_param(c, o, meaning="keep"):
     drop = dropout_ratio(c)
-    meaning = o.get("p_meaning", "keep")
     return {"p": (1.0 - drop) if meaning == "keep" else drop, "mode": _cs_mode(c),
             "seed": int(c.first("seed", default=0))}
+
+
+def cs_dropout():
+    base = cs_layer("dropout", lambda c, o: (c["x"],), ("x",), param=_cs_dropout_param)
+
+    def call(fn_name, sub, c, o, *lead):
+        param = _cs_dropout_param(c, o, p_meaning(sub, o))
+        return sub.attr("layers", fn_name), param
+
+    def forward(sub, c, o):
+        fn, param = call("dropout_forward", sub, c, o)
+        out, _cache = pair(fn(c["x"], param), "dropout_forward")
+        return {"out": arr(out, "dropout_forward")}
+
+    def backward(sub, c, dout, o):
+        fn, param = call("dropout_forward", sub, c, o)
+        _out, cache = pair(fn(c["x"], param), "dropout_forward")
+        res = sub.attr("layers", "dropout_backward")(dout, cache)
+        if isinstance(res, (tuple, list)) and len(res) == 1:
+            res = res[0]
+        return {"x": arr(res, "dropout_backward")}
+
+    def api(sub):
+        fn = sub.attr("layers", "dropout_forward")
+        doc = documented_p_meaning(fn) if fn is not None else ""
+        said = f"p = {doc} probability, as its docstring or comments say" if doc else \
+            "p undocumented: read as keep or drop probability, whichever its outputs match"
+        return f"cs231n.layers.dropout_forward / dropout_backward ({said})"
+    return Adapter(forward, backward, needs=base.needs, bwd_needs=base.bwd_needs, api=api)
 
 
 def _gn_gamma(c):
@@ -131,8 +222,10 @@ def _bn_eval_backward(fwd, name, c, dout, o):
                              ("beta", np.sum(dout, axis=axes))])
 
 
-def cs_batchnorm(name):
-    """batchnorm / spatial_batchnorm, also returning the running statistics bn_param holds."""
+def cs_batchnorm(name, alt=None):
+    """batchnorm / spatial_batchnorm, also returning the running statistics bn_param holds.  ``alt``: a second
+    backward of the same cache (batchnorm_backward_alt, the assignment's simplified gradient), the entry point of
+    cases whose hp entry names it."""
     base = cs_layer(name, lambda c, o: (c["x"], c["gamma"], c["beta"]), ("x", "gamma", "beta"))
 
     def forward(sub, c, o):
@@ -150,9 +243,16 @@ def cs_batchnorm(name):
         if not is_train(c):
             return _bn_eval_backward(fwd, name, c, dout, o)
         _out, cache = pair(fwd(c["x"], c["gamma"], c["beta"], _bn_param(c, o)), f"{name}_forward")
-        res = pair(sub.attr("layers", f"{name}_backward")(dout, cache), f"{name}_backward", 3)
-        return as_dict_grads(c, zip(("x", "gamma", "beta"), (arr(r, f"{name}_backward") for r in res)))
-    return Adapter(forward, backward, needs=base.needs, bwd_needs=base.bwd_needs, api=base._api)
+        bwd = alt if alt is not None and c.hp.get("entry") == alt and sub.attr("layers", alt) is not None \
+            else f"{name}_backward"
+        res = pair(sub.attr("layers", bwd)(dout, cache), bwd, 3)
+        return as_dict_grads(c, zip(("x", "gamma", "beta"), (arr(r, bwd) for r in res)))
+
+    def api(sub):
+        has_alt = alt is not None and sub.attr("layers", alt) is not None \
+            and sub.attr("layers", f"{name}_backward") is not None
+        return base._api + (ENTRY_MARK + alt if has_alt else "")
+    return Adapter(forward, backward, needs=base.needs, bwd_needs=base.bwd_needs, api=api)
 
 
 def cs_numgrad():
@@ -190,6 +290,15 @@ CORE = ("relu", "softmax_cross_entropy", "svm_loss", "affine", "conv2d", "max_po
 # Hyper-parameters CS231n hard-codes: none.
 FIXED_HP: dict = {}
 
+# How the assignments' API restricts the inputs drawn (keywords of the records' case factories).
+CASES = {
+    "conv2d": {"divisible": True},               # conv_forward_naive: "assume (H + 2 pad - HH) % stride == 0"
+    "max_pool2d": {"divisible": True, "pad": 0},  # max_pool_forward_naive: no padding, "(H - HH) % stride == 0"
+}
+
+# Further entry points (the grader draws hp entry among those a submission has).
+ENTRIES = {"batch_norm": ("batchnorm_backward_alt",)}
+
 
 TABLE = {
     "relu": cs_layer("relu", lambda c, o: (c["x"],), ("x",)),
@@ -203,8 +312,8 @@ TABLE = {
                        param=lambda c, o: {"stride": conv_hp(c)[0], "pad": conv_hp(c)[1]},
                        fwd_name="conv_forward_naive", bwd_name="conv_backward_naive"),
     "max_pool2d": cs_padded_pool(),
-    "dropout": cs_layer("dropout", lambda c, o: (c["x"],), ("x",), param=_cs_dropout_param),
-    "batch_norm": cs_batchnorm("batchnorm"),
+    "dropout": cs_dropout(),
+    "batch_norm": cs_batchnorm("batchnorm", alt="batchnorm_backward_alt"),
     "spatial_batch_norm": cs_batchnorm("spatial_batchnorm"),
     "layer_norm": cs_layer("layernorm", lambda c, o: (c["x"], c["gamma"], c["beta"]), ("x", "gamma", "beta"),
                            param=lambda c, o: {"eps": float(c.first("eps", default=1e-5))}),
