@@ -134,3 +134,40 @@ def test_class_page_renders_in_headless_chromium(klass, tmp_path, capsys):
     r = subprocess.run(flags + [f"--screenshot={shot}", "--window-size=1280,2400", page], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0 and shot.exists() and shot.stat().st_size > 20_000, r.stderr[-2000:]
+
+
+def test_student_card_summary_first_failing_first_and_nothing_overflows(tmp_path, capsys):
+    """The card opens with a summary (failing components first, each a link to its card); a long message and
+    a 2000x2 literal wrap or scroll inside their box; variants read as ``name = value``."""
+    from spec_nn.grading import grade_submission
+    from spec_nn.reports import to_html
+    res = grade_submission(os.path.join(EXAMPLES, "book_buggy"), components=["relu", "sigmoid", "affine"],
+                           max_examples=3)
+    comp = next(c for c in res["components"] if c["status"] == "fail")
+    bad = next(p for p in comp["properties"] if p["status"] == "fail")
+    bad["message"] = "x" * 3000
+    bad["expected"] = [[0.123456789] * 2] * 2000
+    ok = next(c for c in res["components"] if c["status"] == "pass")
+    ok["properties"][0]["variant"] = {"grad_at_zero": "zero"}
+    html = to_html(res)
+    summary = html[html.index('<ul id="summary">'):html.index("</ul>", html.index('<ul id="summary">'))]
+    order = [line.split('href="#')[1].split('"')[0] for line in summary.split("<li>")[1:]]
+    statuses = {c["name"]: c["status"] for c in res["components"]}
+    assert [statuses[n] for n in order] == sorted((statuses[n] for n in order), key=lambda s: s != "fail")
+    assert "<code>grad_at_zero = zero</code>" in html and "{&#39;grad_at_zero&#39;" not in html
+    if CHROMIUM is None:
+        with capsys.disabled():
+            print("\nskipping the Chromium overflow check: no /usr/bin/chromium")
+        return
+    page = tmp_path / "card.html"
+    # the page reports its own width: wider than the window means something overflows the page
+    page.write_text(html.replace("</body>", "<script>document.title = 'W' + document.documentElement.scrollWidth"
+                                            "</script></body>"))
+    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--no-first-run", "--user-data-dir=" + str(tmp_path / "profile"), "--window-size=1000,800"]
+    dom = subprocess.run(flags + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    width = int(dom.stdout.split("<title>W")[1].split("<")[0])
+    assert width <= 1000, width
+    shot = tmp_path / "card.png"
+    r = subprocess.run(flags + [f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and shot.stat().st_size > 10_000
