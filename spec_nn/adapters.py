@@ -159,7 +159,10 @@ PY2_MARKERS = re.compile(r"^\s*print\s+[\"'\w]|\bxrange\s*\(|\braw_input\s*\(|^\
                          re.MULTILINE)
 PY2_RUNTIME = ("'float' object cannot be interpreted as an integer", "slice indices must be integers",
                "only integer scalar arrays can be converted", "Cannot cast ufunc", "object cannot be interpreted as an "
-               "integer", "only integers, slices")
+               "integer", "only integers, slices", "Cannot cast array data from dtype('float64') to dtype('int64')")
+# Course files students often leave out of their repository (the course hands them out, they import them).
+COURSE_FILES = {"fast_layers", "im2col", "im2col_cython", "data_utils", "vis_utils", "solver", "gradient_check",
+                "layer_utils"}
 
 
 def looks_like_python2(root: str, limit: int = 200) -> bool:
@@ -195,6 +198,11 @@ def environment_fix(e: BaseException, root: str | None = None) -> str:
             return (f"the standard-library module {top!r} cannot be read by the sandbox's uid (the Python "
                     "installation is readable by root only): install bubblewrap, or Python where all users can read it")
         local = root and any(os.path.exists(os.path.join(root, top + ext)) for ext in ("", ".py"))
+        last = e.name.split(".")[-1]
+        if local and last in COURSE_FILES and root and not os.path.exists(
+                os.path.join(root, *e.name.split(".")) + ".py"):
+            return (f"the course file {e.name.replace('.', '/')}.py is not in the submission (the course hands it "
+                    "out: add it to the grader's copy of the course files)")
         if not local:
             return f"missing third-party module {top!r}: pip install {PIP_NAMES.get(top, top)}"
         return ""

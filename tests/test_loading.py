@@ -130,3 +130,23 @@ def test_an_unbuilt_course_cython_extension_is_environment(tmp_path):
     res = grade_submission(sub, components=["affine"], **FAST)
     aff = by_name(res)["affine"]
     assert aff["status"] == "environment" and "Cython" in json.dumps(aff), aff
+
+
+def test_a_course_file_left_out_of_the_repository_is_environment(tmp_path):
+    """Students often do not commit the course's fast_layers.py, which layer_utils.py imports."""
+    sub = tree(tmp_path, "cs231n_correct", {"cs231n/layers.py": lambda b: b"from cs231n.fast_layers import *\n" + b})
+    res = grade_submission(sub, components=["relu", "sgd"], **FAST)
+    relu = by_name(res)["relu"]
+    assert relu["status"] == "environment" and "course file cs231n/fast_layers.py" in relu["message"], relu
+    assert by_name(res)["sgd"]["status"] == "pass"  # optim.py does not import it
+
+
+def test_python2_cast_error_in_a_python2_tree_is_environment(tmp_path):
+    sub = tree(tmp_path, "cs231n_correct", {
+        "cs231n/gradient_check.py": lambda b: b + b"\n\ndef _legacy():\n    print 'checking'\n",
+        "cs231n/layers.py": lambda b: b + b"\n\ndef relu_forward(x):\n    idx = np.arange(x.size) / 1.0\n"
+                                          b"    return np.take(x, idx.astype(float)), x\n"})
+    res = grade_submission(sub, components=["relu"], **FAST)
+    relu = by_name(res)["relu"]
+    assert relu["status"] == "environment" and "Python 2" in json.dumps(relu), [p["message"] for p in
+                                                                               relu["properties"]]
