@@ -128,6 +128,8 @@ def prepare(submission: str, style: str | None) -> str:
         flat = [f for f in files if os.path.isfile(os.path.join(submission, f))]
         if flat and (style or len(styles) == 1 or st == "cs231n" and "optim.py" in flat or st == "book"):
             root = tempfile.mkdtemp(prefix="spec_nn-gradescope-")
+            import atexit
+            atexit.register(shutil.rmtree, root, True)
             shutil.copytree(submission, os.path.join(root, pkg), ignore=shutil.ignore_patterns(".git"))
             open(os.path.join(root, pkg, "__init__.py"), "a").close()
             return root

@@ -97,7 +97,8 @@ def runtime_dir() -> str:
     functions (nothing else of spec_nn: no reference, no checks)."""
     global _RUNTIME
     if _RUNTIME is None or not os.path.isdir(_RUNTIME):
-        d = tempfile.mkdtemp(prefix="spec_nn-worker-")
+        sweep_stale()
+        d = tempfile.mkdtemp(prefix=f"spec_nn-worker-{os.getpid()}-")
         files = [*WORKER_FILES, *map(os.path.basename, glob.glob(os.path.join(HERE, "adapters*.py"))),
                  os.path.join("reference", "gradient.py")]
         for f in files:
@@ -123,6 +124,48 @@ def site_dirs() -> list[str]:
 
 def blocked_modules(allow_torch: bool) -> list[str]:
     return list(BLOCKED) + ([] if allow_torch else list(TORCH))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale() -> None:
+    """Remove what graders that were killed before they could clean up left behind (their pid is in every
+    name): runtime copies, scratch folders and stderr files in the temp folder, and their cgroups (emptied
+    first).  A grader that exits normally leaves nothing."""
+    tmp = tempfile.gettempdir()
+    for name in os.listdir(tmp):
+        parts = name.split("-")
+        if len(parts) >= 3 and parts[0] == "spec_nn" and parts[1] in ("worker", "scratch", "stderr") \
+                and parts[2].isdigit() and not _alive(int(parts[2])):
+            path = os.path.join(tmp, name)
+            shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else _unlink(path)
+    if os.geteuid() != 0:
+        return
+    for pattern in ("/sys/fs/cgroup/spec_nn-*", "/sys/fs/cgroup/*/spec_nn-*", "/sys/fs/cgroup/*/*/spec_nn-*",
+                    "/sys/fs/cgroup/*/*/*/spec_nn-*"):
+        for d in glob.glob(pattern):
+            pid = os.path.basename(d).split("-")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                kill_until_gone(lambda: _Cgroup._procs(d))
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    pass
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 # -- a uid per worker (root only), held by a lock file -----------------------------------------------------
@@ -293,7 +336,7 @@ class Jail:
         self.proc: subprocess.Popen | None = None
         # a uid of its own for the worker where the grader is root and bwrap's user namespace is not used
         self.uid = _Uid() if os.geteuid() == 0 and self.level == "uid" else None
-        self.scratch = tempfile.mkdtemp(prefix="spec_nn-scratch-")
+        self.scratch = tempfile.mkdtemp(prefix=f"spec_nn-scratch-{os.getpid()}-")
         # The worker grades a private copy: it needs no access to the instructor's folders, and nothing it
         # writes reaches the original.
         self.copy = os.path.join(self.scratch, "submission")

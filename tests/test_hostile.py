@@ -487,3 +487,22 @@ def test_a_component_answering_the_same_case_differently_is_a_finding(tmp_path):
     relu = comps(res)["relu"]
     assert relu["status"] in ("error", "fail")
     assert any("nondeterministic" in p["message"] for p in relu["properties"]), relu["properties"]
+
+
+def test_a_grader_killed_outright_leaves_nothing_once_the_next_one_starts(tmp_path):
+    """SIGKILL gives the grader no chance to clean up: its worker dies with it, and the next grader removes
+    its scratch copy, runtime copy, stderr file and cgroup (the dead pid is in every name)."""
+    p = subprocess.Popen([sys.executable, "-m", "spec_nn", "grade", os.path.join(EXAMPLES, "book_correct"), "-q"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(3)
+    p.kill()
+    p.wait()
+    time.sleep(0.5)
+    assert no_process_with(f"spec_nn-worker-{p.pid}-") == []
+    subprocess.run([sys.executable, "-m", "spec_nn", "grade", os.path.join(EXAMPLES, "book_correct"),
+                    "--components", "relu", "--max-examples", "2", "-q"], capture_output=True, timeout=120)
+    import glob
+    import tempfile
+    left = glob.glob(os.path.join(tempfile.gettempdir(), f"spec_nn-*-{p.pid}-*"))
+    left += glob.glob(f"/sys/fs/cgroup/*/spec_nn-{p.pid}-*") + glob.glob(f"/sys/fs/cgroup/*/*/*/spec_nn-{p.pid}-*")
+    assert left == []
