@@ -125,7 +125,6 @@ def unreadable(sub: str, options: dict, why: str, seconds: float = 0.0) -> dict:
 def _student_status(r: dict) -> str:
     if r.get("unreadable"):
         return "unreadable"
-    sts = {c["status"] for c in r["components"]}
     if any(p.get("info", {}).get("kind") == "timeout" for c in r["components"] for p in c["properties"]):
         return "timed out"
     return "graded"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import functools
 import glob
 import os
 import shutil
@@ -114,12 +115,18 @@ def runtime_dir() -> str:
 
 
 def site_dirs() -> list[str]:
-    """The directories third-party packages (NumPy first of all) are imported from."""
+    """The directories third-party packages (NumPy first of all) are imported from (fixed for the process:
+    computed once, every worker start asks twice)."""
+    return list(_site_dirs())
+
+
+@functools.lru_cache(maxsize=1)
+def _site_dirs() -> tuple:
     out = []
     for p in list(site.getsitepackages()) + sys.path:
         if p and os.path.isdir(p) and os.path.basename(p) in ("site-packages", "dist-packages") and p not in out:
             out.append(p)
-    return out
+    return tuple(out)
 
 
 def blocked_modules(allow_torch: bool) -> list[str]:
