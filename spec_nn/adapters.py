@@ -611,6 +611,12 @@ def dialect_data(style, name) -> dict:
     return dict(getattr(dialect(style), name, {}) or {}) if style in DIALECTS else {}
 
 
+def dialect_property_names(comp, style) -> tuple:
+    """The property names of ``comp`` as ``style`` grades it (without the dialect's NOT_IN_API ones)."""
+    absent = set(dialect_data(style, "NOT_IN_API").get(comp.name, ()))
+    return tuple(p for p in comp.property_names if p not in absent)
+
+
 ENTRY_MARK = "; also: "
 
 
@@ -670,6 +676,9 @@ def for_dialect(comp, style, accept=None, info=None, manifest=None):
     entries = tuple(e for e in declared if e in entries_in(api))
     merged = {k: tuple(v) for k, v in dialect_data(style, "ACCEPT").get(comp.name, {}).items()}
     merged.update(accept or {})
+    absent = set(dialect_data(style, "NOT_IN_API").get(comp.name, ()))
+    if absent:  # properties of what the dialect's API cannot express (CS231n's max pool has no pad)
+        comp = dataclasses.replace(comp, properties=tuple(p for p in comp.properties if p.name not in absent))
     if kw or entries or fixed:
         props = tuple(dataclasses.replace(p, cases=_with_keywords(p.cases, kw, entries, fixed))
                       if p.cases is not None else p for p in comp.properties)

@@ -66,10 +66,66 @@ def book_layer(cls, make, fwd_args=lambda c: (c["x"],), grads=(), train=None, ou
     return Adapter(forward, backward, needs=(f"layers.{cls}",), api=f"common.layers.{cls}")
 
 
+def function_names(fn):
+    """The names a book function goes by in real trees: the book's own, and with or without the ``_function``
+    suffix the book uses for identity_function / step_function (ports write softmax_function,
+    cross_entropy_error_function, sigmoid_function...)."""
+    base = fn[:-len("_function")] if fn.endswith("_function") else fn
+    return tuple(dict.fromkeys((fn, base, base + "_function")))
+
+
+def find_function(sub, mod, fn):
+    """(name, callable) of the first of :func:`function_names` the submission defines (None, None if none)."""
+    for name in function_names(fn):
+        f = sub.attr(mod, name)
+        if f is not None:
+            return name, f
+    return None, None
+
+
 def book_function(fn, call=lambda f, c: f(c["x"]), mod="functions"):
     def forward(sub, c, o):
-        return {"out": arr(call(sub.attr(mod, fn), c), fn)}
-    return Adapter(forward, needs=(f"{mod}.{fn}",), api=f"common.{mod}.{fn}")
+        name, f = find_function(sub, mod, fn)
+        return {"out": arr(call(f if f is not None else sub.attr(mod, fn), c), name or fn)}
+    return Adapter(forward, needs=(tuple(f"{mod}.{n}" for n in function_names(fn)),),
+                   api=lambda sub: f"common.{mod}.{find_function(sub, mod, fn)[0] or fn}")
+
+
+def edition_of(root: str) -> int:
+    """2 for a "Deep Learning from Scratch 2" tree (its common/layers.py keeps ``self.params, self.grads``
+    lists), else 1.  Book 2's functions are 2-D by design where book 1's later printings are N-D (softmax over
+    the last axis): the dialect draws what the edition's API supports."""
+    import os
+    import re
+    try:
+        with open(os.path.join(root, "common", "layers.py"), encoding="utf-8", errors="replace") as f:
+            text = f.read(400_000)
+    except OSError:
+        return 1
+    return 2 if re.search(r"self\.params\s*,\s*self\.grads\s*=|self\.grads\s*=\s*\[", text) else 1
+
+
+def book_edition(sub) -> int:
+    """:func:`edition_of` the loaded submission, computed once."""
+    if "_book_edition" not in sub.__dict__:
+        sub.__dict__["_book_edition"] = edition_of(sub.root)
+    return sub.__dict__["_book_edition"]
+
+
+def book_rows_function(fn, mod="functions"):
+    """A row-wise function of book 2 (softmax: 2-D rows or one 1-D sample by design) called on the case's x
+    reshaped to rows (N*, C) and reshaped back; in a book 1 tree the function itself on N-D x (last axis)."""
+    plain = book_function(fn, mod=mod)
+
+    def forward(sub, c, o):
+        if book_edition(sub) == 1:
+            return plain.forward(sub, None, c, o)
+        x = c["x"]
+        name, f = find_function(sub, mod, fn)
+        y = arr(f(x.reshape(-1, x.shape[-1]) if x.ndim > 2 else x), name or fn)
+        return {"out": y.reshape(x.shape) if x.ndim > 2 and y.size == x.size else y}
+    api = lambda sub: plain.api(sub) + (" (book 2: 2-D rows)" if book_edition(sub) == 2 else "")
+    return Adapter(forward, needs=plain.needs, api=api)
 
 
 def book_prefer(*adapters):
@@ -101,12 +157,14 @@ def book_derivative(fn, grad_fn):
     """A function ``fn(x)`` with its derivative-style helper ``grad_fn(x)`` = f'(x) (the book's relu_grad,
     sigmoid_grad): backward is dout * grad_fn(x), composed here."""
     def forward(sub, c, o):
-        return {"out": arr(sub.attr("functions", fn)(c["x"]), fn)}
+        name, f = find_function(sub, "functions", fn)
+        return {"out": arr(f(c["x"]), name)}
 
     def backward(sub, c, dout, o):
         return {"x": dout * arr(sub.attr("functions", grad_fn)(c["x"]), grad_fn)}
-    return Adapter(forward, backward, needs=(f"functions.{fn}",), bwd_needs=(f"functions.{grad_fn}",),
-                   api=f"common.functions.{fn} / {grad_fn}")
+    return Adapter(forward, backward, needs=(tuple(f"functions.{n}" for n in function_names(fn)),),
+                   bwd_needs=(f"functions.{grad_fn}",),
+                   api=lambda sub: f"common.functions.{find_function(sub, 'functions', fn)[0] or fn} / {grad_fn}")
 
 
 class WithEntries(Adapter):
@@ -325,6 +383,14 @@ CASES = {
     # BatchNormalization(gamma, beta, momentum, running_mean, running_var) cannot take eps: the records' named
     # values (1e-5, 1e-6 = the book's 10e-7, 1e-7, 1e-8) are tried and the one that explains the output reported.
     "batch_norm": {"hard_coded_eps": True},
+    # The book's default label format is one-hot (load_mnist(one_hot_label=True)); its first printings'
+    # cross_entropy_error and many students' SoftmaxWithLoss take one-hot rows only.  Index labels are a
+    # convention (label_format), so they cost label_formats_agree alone: every other property draws one-hot.
+    "cross_entropy": {"formats": ("one_hot",)},
+    # Pooling(pool_h, pool_w, stride, pad): the book's own out_h ignores pad and im2col pads with 0, so padding
+    # is checked by max_pool2d::pads_with_neg_inf alone (its cases always pad); the other properties draw pad 0.
+    "max_pool2d": {"pad": 0},
+    "softmax_cross_entropy": {"formats": ("one_hot",)},
 }
 
 # Named variants the book's code uses, accepted in this dialect (a rubric's [accept] wins).
@@ -337,7 +403,7 @@ ACCEPT = {
 # back the function forms, and softmax on N-D input (last axis) is the function itself, not reshaped rows.
 _RELU_GRAD = book_derivative("relu", "relu_grad")
 _SIGMOID_GRAD = book_derivative("sigmoid", "sigmoid_grad")
-_SOFTMAX_FN = book_function("softmax")
+_SOFTMAX_FN = book_rows_function("softmax")
 
 # Further entry points of a component (the names are WithEntries' keys below; the grader draws hp entry among
 # those a submission has).

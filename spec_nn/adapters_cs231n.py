@@ -296,6 +296,10 @@ CASES = {
     "max_pool2d": {"divisible": True, "pad": 0},  # max_pool_forward_naive: no padding, "(H - HH) % stride == 0"
 }
 
+# Properties about what the dialect's API cannot express: max_pool_forward_naive takes no pad (pool_param has
+# pool_height, pool_width, stride only), so the padding property is not part of this dialect.
+NOT_IN_API = {"max_pool2d": ("pads_with_neg_inf",)}
+
 # Further entry points (the grader draws hp entry among those a submission has).
 ENTRIES = {"batch_norm": ("batchnorm_backward_alt",)}
 

@@ -81,19 +81,32 @@ class Handle:
 
 class BookHandle(Handle):
     """The book: ``predict(x[, train_flg])``, ``loss(x, t[, train_flg])``, ``gradient(x, t)``,
-    ``numerical_gradient(x, t)``; MultiLayerNetExtend's ``gradient`` runs in train mode."""
+    ``numerical_gradient(x, t)``; MultiLayerNetExtend's ``gradient`` runs in train mode.
+
+    ``one_hot``: the number of classes when the book's chapter feeds one-hot labels (ch05's TwoLayerNet is
+    trained on ``load_mnist(one_hot_label=True)``, and students' one-hot-only SoftmaxWithLoss follows it); the
+    index labels of the case are given as one-hot rows (N, C) then.  Chapters 6-7 use index labels."""
+
+    def __init__(self, model, one_hot=None):
+        super().__init__(model)
+        self.one_hot = one_hot
+
+    def _t(self, y):
+        if self.one_hot and np.ndim(y) == 1:
+            return np.eye(self.one_hot)[np.asarray(y, dtype=np.int64)]
+        return y
 
     def _train_kw(self, fn, train):
         return {"train_flg": train} if "train_flg" in _params_of(fn) else {}
 
     def loss(self, X, y):
         np.random.seed(RESEED)
-        return _scalar(self.model.loss(X, y, **self._train_kw(self.model.loss, True)), "loss")
+        return _scalar(self.model.loss(X, self._t(y), **self._train_kw(self.model.loss, True)), "loss")
 
     def loss_and_grads(self, X, y):
         loss = self.loss(X, y)
         np.random.seed(RESEED)
-        g = self.model.gradient(X, y)
+        g = self.model.gradient(X, self._t(y))
         if not isinstance(g, dict):
             raise WrongType(f"gradient returned {type(g).__name__}, but should be a dict of gradients")
         return loss, g
@@ -104,14 +117,14 @@ class BookHandle(Handle):
     def train_pass(self, X, y):
         """One train-mode forward and backward (gradient runs loss once: running statistics move once)."""
         np.random.seed(RESEED)
-        self.model.gradient(X, y)
+        self.model.gradient(X, self._t(y))
 
     def numerical(self, X, y):
         fn = getattr(self.model, "numerical_gradient", None)
         if fn is None:
             raise Unsupported("the model has no numerical_gradient(x, t)")
         np.random.seed(RESEED)
-        g = fn(X, y)
+        g = fn(X, self._t(y))
         if not isinstance(g, dict):
             raise WrongType(f"numerical_gradient returned {type(g).__name__}, but should be a dict")
         return g
@@ -165,7 +178,7 @@ def _book_build(sub, comp, cfg):
             if "weight_decay_lambda" not in _params_of(cls):
                 raise Unsupported("TwoLayerNet takes no weight_decay_lambda (the book's ch05 form has no weight decay)")
             kw["weight_decay_lambda"] = reg
-        return BookHandle(cls(**kw))
+        return BookHandle(cls(**kw), one_hot=C)
     if comp == "fc_net":
         if norm == "layernorm":
             raise Unsupported("the book's networks have no layer norm")

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import notebook
 from . import rubric as rubric_mod
-from .adapters import fixed_hp, for_dialect
+from .adapters import dialect_property_names, fixed_hp, for_dialect
 from .record import Case, outputs
 from .errors import InvalidArgument
 from .runner import Verdict, cause_key, check_property
@@ -285,6 +285,8 @@ class _Recorder:
     def __init__(self, impl, limit: int = 6, *, accept=None, api: str = "", manifest=None):
         self._impl, self._limit = impl, limit
         self.calls, self.faults, self._n = [], [], 0
+        self.bwd_calls, self.bwd_faults, self._nb = [], [], 0  # the same for backward: (case, dout, grads)
+        self.prop, self.used_backward = None, set()              # the properties whose check called backward
         self._accept, self._api, self._manifest = dict(accept or {}), api, manifest
 
     def __getattr__(self, name):
@@ -305,7 +307,20 @@ class _Recorder:
         return res
 
     def backward(self, case, dout):
-        return self._impl.backward(case, dout)
+        if self.prop is not None:
+            self.used_backward.add(self.prop)
+        self._nb += 1
+        keep = len(self.bwd_calls) < self._limit or (self._nb % 10 == 0 and len(self.bwd_calls) < 2 * self._limit)
+        snap = (case.copy(), np.array(dout, copy=True)) if keep else None
+        try:
+            res = self._impl.backward(case, dout)
+        except Exception as e:  # noqa: BLE001 - recorded, then the check sees it as before
+            if len(self.bwd_faults) < self._limit:
+                self.bwd_faults.append(e)
+            raise
+        if snap is not None and isinstance(res, dict):
+            self.bwd_calls.append((*snap, res))
+        return res
 
     def repro(self, prop, case):
         """The snippet in the student's own API (spec_nn.repro.snippet), with what this grading accepted."""
@@ -349,6 +364,45 @@ def not_computing(comp, rec: _Recorder) -> str:
     return ""
 
 
+def backward_not_computing(comp, rec: _Recorder) -> str:
+    """Why the component's backward does not compute ('' when it does): every backward raised
+    NotImplementedError or returned None, or every gradient of every recorded call is one and the same constant
+    (a ``np.zeros_like`` stub) where the reference backward differs by far.  A forward that computes keeps the
+    points of the properties that never call backward."""
+    if not rec.bwd_calls:
+        why = [str(getattr(e, "reason", e)) for e in rec.bwd_faults]
+        if why and all("NotImplementedError" in w for w in why):
+            return "its backward raises NotImplementedError"
+        if why and all("NoneType" in w or "returned None" in w for w in why):
+            return "its backward returns None"
+        return ""
+    consts = set()
+    for _case, _dout, grads in rec.bwd_calls:
+        for g in grads.values():
+            try:
+                a = np.asarray(g, dtype=np.float64)
+            except (TypeError, ValueError):
+                return ""
+            if a.size == 0 or not np.isfinite(a).all() or a.min() != a.max():
+                return ""
+            consts.add(float(a.reshape(-1)[0]))
+    if len(rec.bwd_calls) < 2 or len(consts) != 1 or comp.backward is None:
+        return ""
+    c = consts.pop()
+    from .tolerance import tolerance
+    rtol, atol = tolerance(comp, "float64", "backward")
+    for case, dout, grads in rec.bwd_calls:
+        try:
+            ref = comp.backward(case.astype(np.float64), np.asarray(dout, dtype=np.float64), comp.default_variants)
+        except Exception:  # noqa: BLE001 - a reference that cannot run here decides nothing
+            continue
+        for k in grads:
+            r = np.asarray(ref.get(k, c), dtype=np.float64)
+            if r.size and np.any(np.abs(r - c) > 100 * (atol + rtol * abs(c))):
+                return f"its backward returns {c:g} for every gradient, where the reference differs"
+    return ""
+
+
 def constrained(comp, fixed: dict):
     """The component with cases whose hyper-parameters ``fixed`` overrides (where the case has them):
     a dialect that hard-codes eps is graded at its eps, not accused of ignoring another."""
@@ -385,6 +439,7 @@ def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, ma
                 verdicts.append(Verdict(comp.name, prop, impl.backend, dtype, "error", info={"kind": "timeout"},
                                         message=f"timeout: not run, {hung} timed out before", example=None))
                 continue
+            impl.prop = prop
             try:
                 v = check_property(comp, prop, impl, dtype=PROPERTY_DTYPES.get(prop, dtype), profile=profile,
                                    accept=accept, seed=seed, max_examples=max_examples)
@@ -423,6 +478,8 @@ def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, ma
             break
     if probe is not None:
         probe["not_implemented"] = not_computing(comp, best[3])
+        probe["backward_not_implemented"] = backward_not_computing(comp, best[3])
+        probe["uses_backward"] = set(best[3].used_backward)
     return best[1], best[2]
 
 
@@ -430,7 +487,7 @@ def component_status(props: list[dict]) -> str:
     st = [p["status"] for p in props]
     if not st or all(s == "missing" for s in st):
         return "missing"
-    for s in ("error", "fail", "environment", "blocked"):
+    for s in ("error", "fail", "environment", "blocked", "not_implemented"):
         if s in st:
             return s
     return "pass"
@@ -493,10 +550,18 @@ def group_causes(props: list[dict]) -> list[dict]:
 
 
 def finish_component(entry: dict, status_of: dict, comp, *, counted: bool, optional_bwd: bool, style: str,
-                     not_implemented: str = "") -> None:
+                     not_implemented: str = "", backward_not_implemented: str = "",
+                     uses_backward: frozenset = frozenset()) -> None:
     """Status, message, notes and what counts, from the component's own verdicts.  ``optional_bwd``: the
-    submission has no backward for it and the dialect does not require one (its properties are not counted)."""
+    submission has no backward for it and the dialect does not require one (its properties are not counted).
+    ``backward_not_implemented``: why the backward is a stub; the properties whose check called it
+    (``uses_backward``) earn nothing then, the forward-only ones keep their points."""
     props = entry["properties"]
+    if backward_not_implemented and not not_implemented:
+        for p in props:
+            if p["name"] in uses_backward and p["status"] in ("pass", "warn"):
+                p["earned"] = 0.0
+                p["status"], p["message"] = "not_implemented", f"earns nothing: {backward_not_implemented}"
     for p in props:
         p["counted"] = counted and not (p["status"] == "missing" and optional_bwd)
         if p["status"] == "missing" and optional_bwd and counted:
@@ -516,6 +581,10 @@ def finish_component(entry: dict, status_of: dict, comp, *, counted: bool, optio
         entry["message"] = f"{len(bad)} of {len(props)} properties failed" if bad else ""
         if warn:
             entry["message"] += ("; " if bad else "") + f"{len(warn)} warning{'s' if len(warn) > 1 else ''} (weighted 0)"
+        stub = [p for p in props if p["status"] == "not_implemented"]
+        if stub:
+            entry["message"] += (("; " if entry["message"] else "") + f"{len(stub)} more earn nothing: "
+                                 f"{backward_not_implemented}")
     entry["groups"] = group_causes(props)
     failing = [d for d in comp.built_from if status_of.get(d) in ("fail", "error", "not_implemented")]
     if failing:
@@ -628,14 +697,14 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
                 prob = have["problem"]
                 entry["properties"] = [{"name": p, "id": f"{name}::{p}", "status": prob["status"],
                                         "message": prob["message"], "points": rub.points_for(name, p), "earned": 0.0}
-                                       for p in comp.property_names]
+                                       for p in dialect_property_names(comp, style)]
                 entry["status"], entry["message"], entry["fix"] = prob["status"], prob["message"], prob.get("fix", "")
             elif not have.get("forward"):
                 why = ("not implemented by the submission" if have.get("core")
                        else f"not part of the {style} dialect")
                 entry["properties"] = [{"name": p, "id": f"{name}::{p}", "status": "missing", "message": why,
                                         "points": rub.points_for(name, p), "earned": 0.0}
-                                       for p in comp.property_names]
+                                       for p in dialect_property_names(comp, style)]
                 entry["status"], entry["message"] = "missing", why
             else:  # graded on its own; a failing part it is built from is a note beside its verdicts
                 probe: dict = {}
@@ -647,7 +716,9 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
                 finish_component(entry, status_of, comp, counted=name in counted, style=style,
                                  optional_bwd=not have.get("backward") and not dialect_requires_backward(
                                      style, name, manifest),
-                                 not_implemented=probe.get("not_implemented", ""))
+                                 not_implemented=probe.get("not_implemented", ""),
+                                 backward_not_implemented=probe.get("backward_not_implemented", ""),
+                                 uses_backward=frozenset(probe.get("uses_backward", ())))
             entry["in_style"] = name in counted
             for p in entry["properties"]:
                 p.setdefault("counted", entry["in_style"])

@@ -256,17 +256,18 @@ class SubmissionFile(pytest.File):
             raise self.CollectError(f"spec-nn: no component of the specification found in the "
                                     f"{run.style}-style submission {run.root}")
         for name in collected:
-            yield ComponentNode.from_parent(self, name=name, component=COMPONENTS[name])
+            yield ComponentNode.from_parent(self, name=name, component=COMPONENTS[name], style=self.style)
 
 
 class ComponentNode(pytest.Collector):
-    def __init__(self, *, component, **kw):
+    def __init__(self, *, component, style=None, **kw):
         super().__init__(**kw)
-        self.component = component
+        self.component, self.style = component, style
 
     def collect(self):
+        from .adapters import dialect_property_names
         known = get_state(self.config).known
-        for prop in self.component.property_names:
+        for prop in dialect_property_names(self.component, self.style):
             item = SpecNNItem.from_parent(self, name=prop, prop=prop)
             if f"{self.component.name}::{prop}" in known:
                 item.add_marker(pytest.mark.xfail(strict=True, reason="known deviation"))

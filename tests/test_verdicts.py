@@ -156,12 +156,18 @@ def test_preserves_dtype_is_judged_on_float32_inputs_in_a_float64_grading(tmp_pa
         def backward(self, dout):
             return np.where(self.mask, 0.0, dout).astype(np.float64)
     '''
-    res = grade_submission(book_tree(tmp_path, layers), components=["relu"], dtype="float64", **FAST)
+    root = book_tree(tmp_path, layers)
+    res = grade_submission(root, components=["relu"], dtype="float64", **FAST)
     _, props = props_of(res, "relu")
     p = props["preserves_dtype"]
-    assert p["status"] == "fail" and p["dtype"] == "float32"
+    # the course dialects weight preserves_dtype 0 (default rubric): a warning, visible, no points lost
+    assert p["status"] == "warn" and p["dtype"] == "float32" and p["points"] == 0
     assert "dtype=float64, but should be float32" in p["message"]
     assert all(q["status"] == "pass" for n, q in props.items() if n != "preserves_dtype")
+    rub = tmp_path / "dtypes.toml"  # a course that teaches dtypes weights it again: then it fails
+    rub.write_text('[points]\n"*::preserves_dtype" = 1\n')
+    res = grade_submission(root, components=["relu"], dtype="float64", rubric=str(rub), **FAST)
+    assert props_of(res, "relu")[1]["preserves_dtype"]["status"] == "fail"
 
 
 BOOK_POOLING_FLOAT64 = '''

@@ -46,15 +46,16 @@ def nd_affine_cases(*, dtype=np.float64, smooth=False):
 
 
 @st.composite
-def _geometry(draw, max_k=3, max_side=6, pool=False, divisible=False, pad=None):
+def _geometry(draw, max_k=3, max_side=6, pool=False, divisible=False, pad=None, min_pad=0):
     """(kh, kw, stride, pad, H, W) with H + 2 pad >= kh (at least one output); pooling keeps
     pad <= min(kh, kw) // 2 (PyTorch's limit, which also keeps a real element in every window).
 
     divisible: (H + 2 pad - kh) % stride == 0 and likewise for W (CS231n's conv and pool docstrings "assume"
-    it; the floor formula stays the specification elsewhere).  pad: that pad only (CS231n's max pool has none)."""
-    kh, kw = draw(st.integers(1, max_k)), draw(st.integers(1, max_k))
+    it; the floor formula stays the specification elsewhere).  pad: that pad only (CS231n's max pool has none);
+    min_pad: at least that pad (pooling: kernels of at least 2 * min_pad then)."""
+    kh, kw = draw(st.integers(max(1, 2 * min_pad if pool else 1), max_k)), draw(st.integers(max(1, 2 * min_pad if pool else 1), max_k))
     stride = draw(st.integers(1, 3))
-    pad = draw(st.integers(0, min(kh, kw) // 2 if pool else 2)) if pad is None else pad
+    pad = draw(st.integers(min_pad, min(kh, kw) // 2 if pool else 2)) if pad is None else pad
 
     def side(k):
         if not divisible:
@@ -80,7 +81,7 @@ def conv_cases(*, dtype=np.float64, smooth=False, divisible=False):
     return build()
 
 
-def pool_cases(*, dtype=np.float64, smooth=False, ties_only=False, divisible=False, pad=None):
+def pool_cases(*, dtype=np.float64, smooth=False, ties_only=False, divisible=False, pad=None, min_pad=0):
     """Case(x (N, C, H, W), hp pool_h, pool_w, stride, pad).
 
     Non-smooth: usually small integers, so exact ties inside windows are common (+-1000 among specials).
@@ -90,7 +91,7 @@ def pool_cases(*, dtype=np.float64, smooth=False, ties_only=False, divisible=Fal
     @st.composite
     def build(draw):
         kh, kw, stride, pad_, h, w = draw(_geometry(max_side=5 if smooth else 6, pool=True, divisible=divisible,
-                                                    pad=pad))
+                                                    pad=pad, min_pad=min_pad))
         if smooth:
             n, c = draw(st.sampled_from([(1, 1), (1, 2), (2, 1)]))
             noise = draw(values((n, c, h, w), dtype=np.float64, specials=(), smooth=True, kinks=(), decimals=None))
@@ -109,6 +110,24 @@ def pool_cases(*, dtype=np.float64, smooth=False, ties_only=False, divisible=Fal
 
 def tie_pool_cases(*, dtype=np.float64, smooth=False, divisible=False, pad=None):
     return pool_cases(dtype=dtype, smooth=False, ties_only=True, divisible=divisible, pad=pad)
+
+
+def padded_pool_cases(*, dtype=np.float64, smooth=False, divisible=False):
+    """pool_cases with pad >= 1 always (kernels >= 2).  It takes no ``pad`` keyword on purpose: a dialect that
+    draws pad = 0 for the other properties (the book, whose Pooling ignores pad) still gets its padding checked
+    here, so that one padding bug costs this property alone."""
+    return pool_cases(dtype=dtype, smooth=smooth, divisible=divisible, min_pad=1)
+
+
+def pads_with_neg_inf(component, impl, case, ctx):
+    """At pad >= 1 the windows are padded with -inf: out = the reference max pool (border windows take the
+    max of their real elements, so an all-negative border is not 0), dx = the reference backward (no gradient
+    lost to, or taken from, padding); the output size is 1 + (H + 2 pad - pool_h) // stride."""
+    from ..checks import backward_matches_reference, forward_matches_reference
+    _output_size_formula("pool_h", "pool_w", lambda c: c["x"].shape[1])(component, impl, case, ctx)
+    forward_matches_reference(component, impl, case, ctx)
+    backward_matches_reference(component, impl, case, ctx)
+    return {}
 
 
 def _clear_of_zero(z: np.ndarray, b: np.ndarray, gap: float) -> np.ndarray:
@@ -286,7 +305,10 @@ COMPONENTS = [
                              "out.shape = (N, C, 1 + (H + 2 pad - pool_h) // stride, 1 + (W + 2 pad - pool_w) // stride)"),
                     Property("ties_route_to_first_max", ties_route_to_first_max,
                              "with exact ties, each window's gradient goes to its first maximum (row-major)",
-                             cases=tie_pool_cases))),
+                             cases=tie_pool_cases),
+                    Property("pads_with_neg_inf", pads_with_neg_inf,
+                             "at pad >= 1: -inf padding (out and dx equal the reference, out.shape uses pad)",
+                             cases=padded_pool_cases))),
     Component(
         name="residual_block", kind="layer", built_from=("affine", "relu"),
         doc="y = relu(x + F(x)), F(x) = relu(x @ w1 + b1) @ w2 + b2; x (N, D), w1, w2 (D, D); "

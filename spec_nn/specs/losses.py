@@ -65,8 +65,9 @@ def _prob_rows(draw, n, c, smooth):
     return _softmax(z)
 
 
-def ce_cases(*, dtype=np.float64, smooth=False, single=True):
-    """Case(y=probabilities (N, C) [sometimes one sample (C,)], t=one-hot or indices, hp label_format)."""
+def ce_cases(*, dtype=np.float64, smooth=False, single=True, formats=("one_hot", "index")):
+    """Case(y=probabilities (N, C) [sometimes one sample (C,)], t=one-hot or indices (among ``formats``),
+    hp label_format)."""
     @st.composite
     def build(draw):
         n, c = draw(st.integers(1, 4)), draw(st.integers(2, 5))
@@ -83,7 +84,7 @@ def ce_cases(*, dtype=np.float64, smooth=False, single=True):
             k = (lab[r] + 1) % c
             y[r] = 0.0
             y[r, k] = 1.0
-        fmt = draw(st.sampled_from(["one_hot", "index"]))
+        fmt = draw(st.sampled_from(list(formats)))
         t = _labels_as(fmt, lab, c, dtype)
         if single and n == 1 and draw(st.booleans()):  # the book's 1-D single sample
             y, t = y[0], (t[0] if fmt == "one_hot" else np.asarray(lab[0], dtype=np.int64))
@@ -145,8 +146,8 @@ def svm_satisfied_cases(*, dtype=np.float64, smooth=False):
     return svm_cases(dtype=dtype, smooth=False, satisfied=True)
 
 
-def extreme_logit_cases(*, dtype=np.float64, smooth=False):
-    return logit_cases(dtype=dtype, smooth=False, extreme=True)
+def extreme_logit_cases(*, dtype=np.float64, smooth=False, formats=("one_hot", "index")):
+    return logit_cases(dtype=dtype, smooth=False, extreme=True, formats=formats)
 
 
 # -- specific properties ----------------------------------------------------------------------------

@@ -226,6 +226,16 @@ def _pool_zero_pad(c):
     return ref.max_pool2d(xz, ph, pw, s, 0)
 
 
+def _pool_ignores_pad(c):
+    ph, pw, s, _pad = _pool_hp(c)
+    return ref.max_pool2d(c["x"], ph, pw, s, 0)
+
+
+def _pool_ignores_pad_bwd(c, d):
+    ph, pw, s, _pad = _pool_hp(c)
+    return {"x": ref.max_pool2d_backward(d, c["x"], ph, pw, s, 0, "first")}
+
+
 def _pool_ceil(c):
     x = c["x"]
     ph, pw, s, pad = _pool_hp(c)
@@ -465,7 +475,9 @@ MUTANTS = [
     Mutant("max_pool2d", "gradient_to_all_ties", _pool_fwd, lambda c, d: _pool_bwd_routed(c, d, "all"),
            caught_by=("ties_route_to_first_max",), why="mask x == max: every tied maximum gets the gradient"),
     Mutant("max_pool2d", "zero_padding", _pool_zero_pad, lambda c, d: _pool_bwd_routed(c, d, "first"),
-           caught_by=("forward_matches_reference",), why="pads with 0, which beats all-negative windows"),
+           caught_by=("forward_matches_reference", "pads_with_neg_inf"), why="pads with 0, which beats all-negative windows"),
+    Mutant("max_pool2d", "ignores_pad", _pool_ignores_pad, _pool_ignores_pad_bwd, caught_by=("pads_with_neg_inf",),
+           why="the book's Pooling: out_h = 1 + (H - pool_h) // stride, pad accepted and never used"),
     Mutant("max_pool2d", "ceil_mode", _pool_ceil, _pool_ceil_bwd, caught_by=("output_size_formula",),
            why="ceil((H + 2 pad - k) / stride) + 1 output rows"),
     Mutant("max_pool2d", "zeroes_x_for_mask", _pool_fwd, _pool_mask_in_place,

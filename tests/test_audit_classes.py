@@ -1,0 +1,195 @@
+"""Failure classes the real-code audit's final re-run left open (docs/real_code_audit.md), each written as a
+small submission in our own words: a book 2 softmax that is 2-D by design (L2), functions named with the
+``_function`` suffix (C10), one-hot-only losses and models (B7), the book Pooling's pad bug costing one property
+(L3), a zero-gradient backward stub (C9) and float64 buffers in every course layer (L5)."""
+import textwrap
+
+from spec_nn.grading import grade_submission
+
+FAST = dict(max_examples=8, seed=0)
+
+
+def tree(root, files: dict, package="common") -> str:
+    pkg = root / package
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    for name, text in files.items():
+        (pkg / f"{name}.py").write_text("import numpy as np\n" + textwrap.dedent(text))
+    return str(root)
+
+
+def graded(res, name):
+    c = next(c for c in res["components"] if c["name"] == name)
+    return c, {p["name"]: p for p in c["properties"]}
+
+
+def bad(props):
+    return {n for n, p in props.items() if p["status"] in ("fail", "error")}
+
+
+# Book 2's functions.softmax: 2-D rows or one 1-D sample, by design (a 3-D x comes back unchanged).
+BOOK2_SOFTMAX = '''
+def softmax(x):
+    if x.ndim == 2:
+        x = x - x.max(axis=1, keepdims=True)
+        x = np.exp(x)
+        x /= x.sum(axis=1, keepdims=True)
+    elif x.ndim == 1:
+        x = x - np.max(x)
+        x = np.exp(x) / np.sum(np.exp(x))
+    return x
+'''
+BOOK2_LAYERS = '''
+from common.functions import softmax
+
+
+class Softmax:
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.out = None
+
+    def forward(self, x):
+        self.out = softmax(x)
+        return self.out
+
+    def backward(self, dout):
+        dx = self.out * dout
+        sumdx = np.sum(dx, axis=1, keepdims=True)
+        dx -= self.out * sumdx
+        return dx
+'''
+BOOK1_LAYERS = BOOK2_LAYERS.replace("self.params, self.grads = [], []", "pass")
+
+
+def test_book2_softmax_function_is_drawn_as_rows(tmp_path):
+    """L2: in a book 2 tree (layers keep params/grads lists) functions.softmax is graded on 2-D rows; the same
+    function in a book 1 tree is graded on N-D input (book 1's later printings: the last axis), and fails."""
+    res = grade_submission(tree(tmp_path / "b2", {"functions": BOOK2_SOFTMAX, "layers": BOOK2_LAYERS}),
+                           style="book", components=["softmax"], **FAST)
+    c, props = graded(res, "softmax")
+    assert c["status"] == "pass", {n: props[n]["message"] for n in bad(props)}
+    assert "functions.softmax" in c["api"]
+    res = grade_submission(tree(tmp_path / "b1", {"functions": BOOK2_SOFTMAX, "layers": BOOK1_LAYERS}),
+                           style="book", components=["softmax"], **FAST)
+    c, props = graded(res, "softmax")
+    assert "forward_matches_reference" in bad(props)
+    assert "entry='functions.softmax'" in props["forward_matches_reference"]["example"]
+
+
+FUNCTION_SUFFIX = '''
+def softmax_function(a):
+    a = a - np.max(a, axis=-1, keepdims=True)
+    return np.exp(a) / np.sum(np.exp(a), axis=-1, keepdims=True)
+
+
+def cross_entropy_error_function(y, t):
+    if y.ndim == 1:
+        t = t.reshape(1, t.size)
+        y = y.reshape(1, y.size)
+    return -np.sum(t * np.log(y + 1e-7)) / y.shape[0]      # one-hot t only (the book's first form)
+
+
+def identity(x):
+    return x
+'''
+
+
+def test_function_suffix_names_are_found_and_one_hot_only_costs_label_formats_only(tmp_path):
+    """C10: softmax_function / cross_entropy_error_function / identity are the book's functions under the names
+    real trees use.  B7: a one-hot-only cross entropy loses label_formats_agree alone (the book's labels are
+    one-hot; index labels are a convention)."""
+    res = grade_submission(tree(tmp_path, {"functions": FUNCTION_SUFFIX}), style="book",
+                           components=["softmax", "cross_entropy", "identity"], **FAST)
+    for name, api in (("softmax", "softmax_function"), ("cross_entropy", "cross_entropy_error_function"),
+                      ("identity", "identity")):
+        c, props = graded(res, name)
+        assert c["status"] != "missing" and c["api"].endswith(api), (name, c["api"])
+    c, props = graded(res, "cross_entropy")
+    assert bad(props) == {"label_formats_agree"}, {n: props[n]["message"] for n in bad(props)}
+    assert graded(res, "softmax")[0]["status"] == "pass"
+
+
+ONE_HOT_SOFTMAX_WITH_LOSS = '''
+class SoftmaxWithLoss:
+    def forward(self, x, t):
+        self.t = t
+        z = x - x.max(axis=1, keepdims=True)
+        self.y = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        return -np.sum(t * np.log(self.y + 1e-7)) / x.shape[0]     # one-hot t only
+
+    def backward(self, dout=1):
+        return dout * (self.y - self.t) / self.t.shape[0]
+'''
+
+
+def test_one_hot_only_softmax_with_loss_costs_label_formats_only(tmp_path):
+    """B7: every other property of softmax_cross_entropy draws one-hot labels in the book dialect."""
+    res = grade_submission(tree(tmp_path, {"layers": ONE_HOT_SOFTMAX_WITH_LOSS}), style="book",
+                           components=["softmax_cross_entropy"], **FAST)
+    c, props = graded(res, "softmax_cross_entropy")
+    assert bad(props) == {"label_formats_agree"}, {n: props[n]["message"] for n in bad(props)}
+
+
+CS_ZERO_CONV_BACKWARD = '''
+def conv_forward_naive(x, w, b, conv_param):
+    s, p = conv_param["stride"], conv_param["pad"]
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    N, C, H, W = xp.shape
+    F, _, HH, WW = w.shape
+    Ho, Wo = 1 + (H - HH) // s, 1 + (W - WW) // s
+    out = np.zeros((N, F, Ho, Wo), dtype=x.dtype)
+    for i in range(Ho):
+        for j in range(Wo):
+            win = xp[:, :, i * s:i * s + HH, j * s:j * s + WW]
+            out[:, :, i, j] = np.tensordot(win, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return out, (x, w, b, conv_param)
+
+
+def conv_backward_naive(dout, cache):
+    x, w, b, conv_param = cache
+    return np.zeros_like(x), np.zeros_like(w), np.zeros_like(b)    # the assignment's TODO, left as a stub
+'''
+
+
+def test_zero_backward_stub_earns_nothing_for_the_properties_that_call_it(tmp_path):
+    """C9: a backward returning zeros wherever the reference does not keeps only the points of the properties
+    that never call backward (the forward is right: those are earned)."""
+    res = grade_submission(tree(tmp_path, {"layers": CS_ZERO_CONV_BACKWARD}, package="cs231n"), style="cs231n",
+                           components=["conv2d"], **FAST)
+    c, props = graded(res, "conv2d")
+    assert {"backward_matches_reference", "backward_matches_finite_differences"} <= bad(props)
+    stubbed = {n for n, p in props.items() if p["status"] == "not_implemented"}
+    assert {"does_not_mutate_inputs", "finite_outputs"} <= stubbed, props
+    assert all(props[n]["earned"] == 0 for n in stubbed | bad(props))
+    assert props["forward_matches_reference"]["status"] == "pass" and props["forward_matches_reference"]["earned"] > 0
+    assert "backward returns 0 for every gradient" in c["message"]
+
+
+CS_DROPOUT_FLOAT64 = '''
+def dropout_forward(x, dropout_param):
+    """p is the probability of keeping a neuron output, as opposed to the probability of dropping."""
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    mask = None
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) < p) / p       # float64, whatever x is
+        out = x * mask
+    else:
+        out = x
+    return out, (dropout_param, mask)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    return dout * mask if dropout_param["mode"] == "train" else dout
+'''
+
+
+def test_float64_buffers_are_a_warning_in_every_course_layer(tmp_path):
+    """L5: a float64 dropout mask (the course's own np.random.rand) is a warning, as in conv and pool."""
+    res = grade_submission(tree(tmp_path, {"layers": CS_DROPOUT_FLOAT64}, package="cs231n"), style="cs231n",
+                           components=["dropout"], **FAST)
+    c, props = graded(res, "dropout")
+    assert props["preserves_dtype"]["status"] == "warn" and props["preserves_dtype"]["points"] == 0
+    assert not bad(props), {n: props[n]["message"] for n in bad(props)}
