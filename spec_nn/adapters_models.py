@@ -83,9 +83,9 @@ class BookHandle(Handle):
     """The book: ``predict(x[, train_flg])``, ``loss(x, t[, train_flg])``, ``gradient(x, t)``,
     ``numerical_gradient(x, t)``; MultiLayerNetExtend's ``gradient`` runs in train mode.
 
-    ``one_hot``: the number of classes when the book's chapter feeds one-hot labels (ch05's TwoLayerNet is
-    trained on ``load_mnist(one_hot_label=True)``, and students' one-hot-only SoftmaxWithLoss follows it); the
-    index labels of the case are given as one-hot rows (N, C) then.  Chapters 6-7 use index labels."""
+    ``one_hot``: the number of classes when the model takes one-hot labels only (:func:`book_labels`: ch05's
+    TwoLayerNet is trained on ``load_mnist(one_hot_label=True)``, and students' one-hot-only SoftmaxWithLoss
+    follows it); the case's index labels are given as one-hot rows (N, C) then."""
 
     def __init__(self, model, one_hot=None):
         super().__init__(model)
@@ -166,6 +166,28 @@ class CsHandle(Handle):
         return arr(self.model.loss(X), "loss(X)")
 
 
+def book_labels(make, x_shape, classes: int):
+    """The label format a book model takes, found on a model of its own (``make()``; the graded one is never
+    called for this): index labels (N,) as chapters 6-7 feed them, else one-hot rows when only those work (ch05
+    trains on one-hot labels; the book's SoftmaxWithLoss takes both).  Returns ``one_hot`` for BookHandle: None
+    for index labels, the number of classes for one-hot."""
+    state = np.random.get_state()
+    try:
+        x = np.random.default_rng(0).standard_normal((2,) + tuple(x_shape))
+        y = np.arange(2) % classes
+        for one_hot in (None, classes):
+            try:
+                model = make()
+                t = np.eye(classes)[y] if one_hot else y
+                _scalar(model.loss(x, t), "loss")
+                return one_hot
+            except Exception:  # noqa: BLE001 - a model failing both ways is graded (and reported) as it is
+                continue
+        return None
+    finally:
+        np.random.set_state(state)
+
+
 def _book_build(sub, comp, cfg):
     D, C, ws, reg = int(np.prod(cfg["input_dim"])), int(cfg["num_classes"]), float(cfg["weight_scale"]), \
         float(cfg.get("reg", 0) or 0)
@@ -178,7 +200,7 @@ def _book_build(sub, comp, cfg):
             if "weight_decay_lambda" not in _params_of(cls):
                 raise Unsupported("TwoLayerNet takes no weight_decay_lambda (the book's ch05 form has no weight decay)")
             kw["weight_decay_lambda"] = reg
-        return BookHandle(cls(**kw), one_hot=C)
+        return BookHandle(cls(**kw), one_hot=book_labels(lambda: cls(**kw), (D,), C))
     if comp == "fc_net":
         if norm == "layernorm":
             raise Unsupported("the book's networks have no layer norm")
@@ -191,14 +213,16 @@ def _book_build(sub, comp, cfg):
                   weight_decay_lambda=reg)
         if cls is ext:
             kw.update(use_dropout=bool(drop), dropout_ration=drop or 0.5, use_batchnorm=norm == "batchnorm")
-        return BookHandle(cls(**_kw(cls, **kw)))
+        kw = _kw(cls, **kw)
+        return BookHandle(cls(**kw), one_hot=book_labels(lambda: cls(**kw), (D,), C))
     cls = sub.attr("simple_convnet", "SimpleConvNet")
     if reg:
         raise Unsupported("SimpleConvNet takes no weight decay")
     fs = int(cfg["filter_size"])
     conv = {"filter_num": int(cfg["num_filters"]), "filter_size": fs, "pad": (fs - 1) // 2, "stride": 1}
-    return BookHandle(cls(**_kw(cls, input_dim=tuple(int(v) for v in cfg["input_dim"]), conv_param=conv,
-                                hidden_size=hd[0], output_size=C, weight_init_std=ws)))
+    shape = tuple(int(v) for v in cfg["input_dim"])
+    kw = _kw(cls, input_dim=shape, conv_param=conv, hidden_size=hd[0], output_size=C, weight_init_std=ws)
+    return BookHandle(cls(**kw), one_hot=book_labels(lambda: cls(**kw), shape, C))
 
 
 def _cs_fc_kwargs(cls, cfg):

@@ -193,3 +193,58 @@ def test_float64_buffers_are_a_warning_in_every_course_layer(tmp_path):
     c, props = graded(res, "dropout")
     assert props["preserves_dtype"]["status"] == "warn" and props["preserves_dtype"]["points"] == 0
     assert not bad(props), {n: props[n]["message"] for n in bad(props)}
+
+
+ONE_HOT_NET = {
+    "layers": ONE_HOT_SOFTMAX_WITH_LOSS + """
+
+class Affine:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
+        return dout @ self.W.T
+""",
+}
+ONE_HOT_TWO_LAYER_NET = '''
+import numpy as np
+from common.layers import Affine, SoftmaxWithLoss
+
+
+class TwoLayerNet:
+    """ch05's TwoLayerNet without the ReLU (a linear two-layer net), fed one-hot labels like the book's ch05."""
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01):
+        self.params = {"W1": weight_init_std * np.random.randn(input_size, hidden_size),
+                       "b1": np.zeros(hidden_size),
+                       "W2": weight_init_std * np.random.randn(hidden_size, output_size),
+                       "b2": np.zeros(output_size)}
+        self.a1, self.a2 = Affine(self.params["W1"], self.params["b1"]), Affine(self.params["W2"], self.params["b2"])
+        self.last = SoftmaxWithLoss()
+
+    def predict(self, x):
+        return self.a2.forward(self.a1.forward(x))
+
+    def loss(self, x, t):
+        return self.last.forward(self.predict(x), t)
+
+    def gradient(self, x, t):
+        self.loss(x, t)
+        self.a1.backward(self.a2.backward(self.last.backward(1)))
+        return {"W1": self.a1.dW, "b1": self.a1.db, "W2": self.a2.dW, "b2": self.a2.db}
+'''
+
+
+def test_a_one_hot_only_book_model_is_fed_one_hot_labels(tmp_path):
+    """B7 at model level: the model's loss takes one-hot rows only (ch05 trains on one-hot labels), so the
+    grader gives it one-hot labels (found on a model of its own) and its gradients are judged, not its labels."""
+    root = tree(tmp_path, ONE_HOT_NET)
+    (tmp_path / "two_layer_net.py").write_text(ONE_HOT_TWO_LAYER_NET)
+    res = grade_submission(root, style="book", components=["two_layer_net"], **FAST)
+    c, props = graded(res, "two_layer_net")
+    assert "gradient_check" in props and props["gradient_check"]["status"] == "pass", props["gradient_check"]
+    assert not any("broadcast" in p["message"] or "index" in p["message"] for p in props.values()), props

@@ -67,8 +67,8 @@ def test_float32_submission_passes_under_dtype_float32(float32_sub, tmp_path):
 def test_float32_result_under_float64_inputs_is_judged_with_float32_tolerances(float32_sub):
     res = grade_submission(float32_sub, components=["relu", "sigmoid"], dtype="float64", **FAST)
     for comp, props in _statuses(res).items():
-        # the dtype is wrong, and said so...
-        assert props["preserves_dtype"]["status"] == "fail", comp
+        # the dtype is wrong, and said so (a warning in the course dialects: weighted 0 by the default rubric)...
+        assert props["preserves_dtype"]["status"] == "warn", comp
         assert "dtype=float32, but should be float64" in props["preserves_dtype"]["message"]
         # ...but the values are compared at float32 precision: no other property is accused
         others = {n: (p["status"], p["message"]) for n, p in props.items() if n != "preserves_dtype"}
