@@ -248,3 +248,38 @@ def test_a_one_hot_only_book_model_is_fed_one_hot_labels(tmp_path):
     c, props = graded(res, "two_layer_net")
     assert "gradient_check" in props and props["gradient_check"]["status"] == "pass", props["gradient_check"]
     assert not any("broadcast" in p["message"] or "index" in p["message"] for p in props.values()), props
+
+
+CS_POOL_ALL_TIES = '''
+def max_pool_forward_naive(x, pool_param):
+    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    Ho, Wo = 1 + (H - ph) // s, 1 + (W - pw) // s
+    out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
+    for i in range(Ho):
+        for j in range(Wo):
+            out[:, :, i, j] = x[:, :, i * s:i * s + ph, j * s:j * s + pw].max(axis=(2, 3))
+    return out, (x, pool_param)
+
+
+def max_pool_backward_naive(dout, cache):
+    x, pool_param = cache
+    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            win = x[:, :, i * s:i * s + ph, j * s:j * s + pw]
+            mask = win == win.max(axis=(2, 3), keepdims=True)          # every tied maximum
+            dx[:, :, i * s:i * s + ph, j * s:j * s + pw] += mask * dout[:, :, i, j][:, :, None, None]
+    return dx
+'''
+
+
+def test_pool_tie_routing_costs_its_own_property_only(tmp_path):
+    """B6: a mask x == max (every tied maximum gets the gradient) loses ties_route_to_first_max, which names the
+    variant; backward_matches_reference accepts any routing among tied maxima."""
+    res = grade_submission(tree(tmp_path, {"layers": CS_POOL_ALL_TIES}, package="cs231n"), style="cs231n",
+                           components=["max_pool2d"], max_examples=25, seed=0)
+    c, props = graded(res, "max_pool2d")
+    assert bad(props) == {"ties_route_to_first_max"}, {n: props[n]["message"] for n in bad(props)}
+    assert "ties=all" in props["ties_route_to_first_max"]["message"]

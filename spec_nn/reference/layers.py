@@ -96,8 +96,9 @@ def max_pool2d(x, pool_h: int, pool_w: int, stride: int, pad: int = 0):
 
 
 def max_pool2d_backward(dout, x, pool_h: int, pool_w: int, stride: int, pad: int = 0, ties: str = "first"):
-    """Each window's dout goes to its first maximum in row-major order ("first"), or in full to every
-    tied maximum ("all"); windows overlap when stride < pool, and their contributions add."""
+    """Each window's dout goes to its first maximum in row-major order ("first"), to its last ("last": a
+    running ``x >= max``), or in full to every tied maximum ("all"); windows overlap when stride < pool, and
+    their contributions add."""
     x = np.asarray(x)
     n, c, h, wd = x.shape
     xp, ho, wo = _windows(x, pool_h, pool_w, stride, pad)
@@ -106,9 +107,11 @@ def max_pool2d_backward(dout, x, pool_h: int, pool_w: int, stride: int, pad: int
     for i in range(ho):
         for j in range(wo):
             win = xp[:, :, i * stride:i * stride + pool_h, j * stride:j * stride + pool_w].reshape(n, c, -1)
-            if ties == "first":
+            if ties in ("first", "last"):
+                k = win.shape[2]
+                at = np.argmax(win, axis=2) if ties == "first" else k - 1 - np.argmax(win[..., ::-1], axis=2)
                 mask = np.zeros_like(win)
-                np.put_along_axis(mask, np.argmax(win, axis=2)[..., None], 1.0, axis=2)
+                np.put_along_axis(mask, at[..., None], 1.0, axis=2)
             else:
                 mask = (win == win.max(axis=2, keepdims=True)).astype(np.float64)
             dxp[:, :, i * stride:i * stride + pool_h, j * stride:j * stride + pool_w] += \

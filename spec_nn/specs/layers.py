@@ -296,10 +296,14 @@ COMPONENTS = [
         torch=lambda t, c, v: _torch()[1].max_pool2d(t["x"], kernel_size=(c["pool_h"], c["pool_w"]),
                                                      stride=c["stride"], padding=c["pad"]),
         cases=pool_cases,
+        # Routing among tied maxima costs ties_route_to_first_max alone: every other check accepts, at exact
+        # ties, any gradient between these variants (within_subgradients), as for ReLU'(0).
         conventions=(Convention("ties", "first", {
             "first": "the first maximum in row-major window order gets the gradient (np.argmax: the book's "
                      "Pooling, CS231n; PyTorch)",
-            "all": "every tied maximum gets the window's full gradient (a mask x == max)"}),),
+            "last": "the last maximum in row-major window order gets it (a running x >= max)",
+            "all": "every tied maximum gets the window's full gradient (a mask x == max)"},
+            subgradients=("first", "last", "all")),),
         properties=(Property("output_size_formula",
                              _output_size_formula("pool_h", "pool_w", lambda c: c["x"].shape[1]),
                              "out.shape = (N, C, 1 + (H + 2 pad - pool_h) // stride, 1 + (W + 2 pad - pool_w) // stride)"),
