@@ -10,6 +10,7 @@ separated) are top-level modules the submission may not import (spec_nn, and tor
 import io
 import os
 import sys
+import types
 
 MAX_OUTPUT = 2000
 
@@ -43,17 +44,69 @@ class Capped(io.TextIOBase):
         return out
 
 
+# Libraries a course may forbid (the rubric's [grading] allow_torch): importing them succeeds with a stand-in,
+# and only using one fails, so a student file that imports torch for an unused helper (an edited
+# fast_layers.py) does not take down every component importing that file (audit class L6).
+STAND_INS = ("torch", "functorch", "torchgen")
+FORBIDDEN = ("{name} uses torch, which this course does not allow in graded code (a rubric allows it with "
+             "[grading] allow_torch = true)")
+
+
+class Forbidden:
+    """What a forbidden library's attributes are: any further attribute is another Forbidden; calling one, or
+    deriving a class from one, raises ImportError naming what was used."""
+
+    def __init__(self, name):
+        object.__setattr__(self, "_name", name)
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return Forbidden(f"{self._name}.{attr}")
+
+    def __call__(self, *args, **kwargs):
+        raise ImportError(FORBIDDEN.format(name=f"{self._name}(...)"))
+
+    def __mro_entries__(self, bases):
+        raise ImportError(FORBIDDEN.format(name=f"a class derived from {self._name}"))
+
+    def __repr__(self):
+        return f"<forbidden {self._name}>"
+
+
+class StandIn(types.ModuleType):
+    """The module a forbidden import gets: a package (its submodules are stand-ins too) of Forbidden names."""
+
+    __path__ = []
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return Forbidden(f"{self.__name__}.{attr}")
+
+
 class Blocker:
-    """A meta-path finder refusing the answer key (spec_nn) and, unless the rubric allows it, torch."""
+    """A meta-path finder refusing the answer key (spec_nn, conformance) and giving stand-ins for the libraries
+    the course does not allow (torch unless the rubric allows it)."""
 
     def __init__(self, names):
         self.names = frozenset(n for n in names if n)
 
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in self.names:
+        top = name.split(".")[0]
+        if top in self.names and top in STAND_INS:
+            import importlib.machinery
+            return importlib.machinery.ModuleSpec(name, self, is_package=True)
+        if top in self.names:
             raise ImportError(f"importing {name} is not allowed in graded code (the grader's own code and the "
                               f"libraries the course does not allow are out of reach)", name=name)
         return None
+
+    def create_module(self, spec):
+        return StandIn(spec.name)
+
+    def exec_module(self, module):
+        pass
 
 
 def main():

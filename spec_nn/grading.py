@@ -581,6 +581,9 @@ def finish_component(entry: dict, status_of: dict, comp, *, counted: bool, optio
         entry["message"] = f"{len(bad)} of {len(props)} properties failed" if bad else ""
         if warn:
             entry["message"] += ("; " if bad else "") + f"{len(warn)} warning{'s' if len(warn) > 1 else ''} (weighted 0)"
+        env = [p for p in props if p["status"] == "environment"]
+        if env and not entry["message"]:  # the environment's one line (a Cython extension not built...)
+            entry["message"] = env[0]["message"]
         stub = [p for p in props if p["status"] == "not_implemented"]
         if stub:
             entry["message"] += (("; " if entry["message"] else "") + f"{len(stub)} more earn nothing: "

@@ -283,3 +283,40 @@ def test_pool_tie_routing_costs_its_own_property_only(tmp_path):
     c, props = graded(res, "max_pool2d")
     assert bad(props) == {"ties_route_to_first_max"}, {n: props[n]["message"] for n in bad(props)}
     assert "ties=all" in props["ties_route_to_first_max"]["message"]
+
+
+TORCH_HELPER = '''
+import torch                      # used by one helper only (a student's edited fast_layers.py)
+import torch.nn as nn
+
+
+def conv_forward_pytorch(x, w, b, conv_param):
+    layer = nn.Conv2d(1, 1, 1)
+    return layer(torch.tensor(x)).detach().numpy(), None
+'''
+CS_RELU_IMPORTING_HELPER = '''
+from cs231n.fast_layers import conv_forward_pytorch   # imported, never called by relu
+
+
+def relu_forward(x):
+    return np.maximum(x, 0), x
+
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+'''
+
+
+def test_an_unused_torch_import_costs_nothing_and_using_torch_is_an_error(tmp_path):
+    """L6: importing torch gives a stand-in; only calling it fails, for the component that calls it."""
+    root = tree(tmp_path, {"layers": CS_RELU_IMPORTING_HELPER, "fast_layers": TORCH_HELPER}, package="cs231n")
+    res = grade_submission(root, style="cs231n", components=["relu"], **FAST)
+    c, props = graded(res, "relu")
+    assert c["status"] == "pass", {n: props[n]["message"] for n in bad(props)}
+    (tmp_path / "cs231n" / "layers.py").write_text(
+        "import numpy as np\nfrom cs231n.fast_layers import conv_forward_pytorch\n\n"
+        "def relu_forward(x):\n    return conv_forward_pytorch(x, x, x, {})[0], x\n")
+    res = grade_submission(root, style="cs231n", components=["relu"], **FAST)
+    c, props = graded(res, "relu")
+    msg = props["forward_matches_reference"]["message"]
+    assert c["status"] == "error" and "uses torch, which this course does not allow" in msg, msg

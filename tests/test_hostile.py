@@ -161,12 +161,25 @@ def test_the_graders_install_is_neither_writable_nor_importable(tmp_path, level)
             print("WRITABLE", path)
         except OSError:
             pass
-    for mod in ("spec_nn", "spec_nn.reference.activations", "torch"):
+    for mod in ("spec_nn", "spec_nn.reference.activations", "conformance"):
         try:
             __import__(mod)
             print("IMPORTED", mod)
         except Exception:
             pass
+    try:  # torch imports as a stand-in (an unused import costs nothing); using it fails
+        import torch
+        torch.tensor([1.0])
+        print("IMPORTED", "torch")
+    except ImportError:
+        pass
+    try:
+        import torch.nn as nn
+        class Net(nn.Module):
+            pass
+        print("IMPORTED", "torch.nn")
+    except ImportError:
+        pass
     self.x = x
     return x * 2
     """
