@@ -102,7 +102,8 @@ def claims(st, gn) -> list:
     g = lambda k: growth(st, k)  # noqa: E731
     table = [
         ((s1,), lambda: check(f"sigmoid, std 1: activations pile up at 0 and 1 (share below {SAT} or above {1 - SAT}), "
-                              "every layer", ">= 0.4", col(s1, "saturated"), every(s1, lambda s: s["saturated"] >= 0.4))),
+                              "every layer", ">= 0.4", col(s1, "saturated"),
+                              every(s1, lambda s: s["saturated"] >= 0.4))),
         ((s1,), lambda: check("sigmoid, std 1: so the mean local gradient y(1 - y) is small, every layer", "<= 0.1",
                               col(s1, "mean_derivative"), every(s1, lambda s: s["mean_derivative"] <= 0.1))),
         ((s01,), lambda: check("sigmoid, std 0.01: every unit outputs about 0.5 (|a - 0.5| < 0.05), every layer; "
@@ -110,7 +111,8 @@ def claims(st, gn) -> list:
                                {"near_half": col(s01, "near_half"), "std": col(s01, "std")},
                                every(s01, lambda s: s["near_half"] >= 0.95 and s["std"] < 0.03))),
         ((sx,), lambda: check("sigmoid, Xavier: a spread distribution, neither saturated nor collapsed, every layer",
-                              "saturated < 0.05 and std > 0.1", {"saturated": col(sx, "saturated"), "std": col(sx, "std")},
+                              "saturated < 0.05 and std > 0.1",
+                              {"saturated": col(sx, "saturated"), "std": col(sx, "std")},
                               every(sx, lambda s: s["saturated"] < 0.05 and s["std"] > 0.1))),
         ((r01,), lambda: check("ReLU, std 0.01: the activations shrink toward 0 layer by layer",
                                "rms layer 5 / layer 1 < 1e-3", g(r01), g(r01) < 1e-3)),
@@ -118,7 +120,8 @@ def claims(st, gn) -> list:
                               "rms layer 5 / layer 1 in [0.1, 0.5] (theory 0.25)", g(rx), 0.1 <= g(rx) <= 0.5)),
         ((rh,), lambda: check("ReLU, He: the scale is kept through the 5 layers",
                               "rms layer 5 / layer 1 in [0.5, 2] (theory 1)", g(rh), 0.5 <= g(rh) <= 2)),
-        ((r1,), lambda: check("ReLU, std 1: the activations explode", "rms layer 5 / layer 1 > 100 (theory 50^2 = 2500)",
+        ((r1,), lambda: check("ReLU, std 1: the activations explode",
+                              "rms layer 5 / layer 1 > 100 (theory 50^2 = 2500)",
                               g(r1), g(r1) > 100)),
         ((rh,), lambda: check("ReLU: about half of every layer's activations are exactly 0 (He)", "share in [0.4, 0.6]",
                               col(rh, "exact_zero"), every(rh, lambda s: 0.4 <= s["exact_zero"] <= 0.6))),

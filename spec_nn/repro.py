@@ -27,15 +27,17 @@ BACKWARD_PROPS = ("backward_matches_reference", "backward_matches_finite_differe
 
 BOOK_LAYERS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_relu": "LeakyRelu", "elu": "Elu",
                "prelu": "PRelu", "softmax": "Softmax", "affine": "Affine", "conv2d": "Convolution",
-               "max_pool2d": "Pooling", "dropout": "Dropout", "batch_norm": "BatchNormalization", "softmax_cross_entropy": "SoftmaxWithLoss"}
+               "max_pool2d": "Pooling", "dropout": "Dropout", "batch_norm": "BatchNormalization",
+               "softmax_cross_entropy": "SoftmaxWithLoss"}
 BOOK_FUNCS = {"identity": "identity_function", "step": "step_function", "sigmoid": "sigmoid", "relu": "relu",
               "softmax": "softmax", "log_softmax": "log_softmax", "tanh": "tanh", "leaky_relu": "leaky_relu",
               "elu": "elu", "sum_squared_error": "sum_squared_error", "cross_entropy": "cross_entropy_error"}
 BOOK_OPT = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
             "rmsprop": "RMSprop", "adam": "Adam"}
 CS_LAYERS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "leaky_relu": "leaky_relu", "prelu": "prelu",
-             "affine": "affine", "conv2d": "conv", "max_pool2d": "max_pool", "dropout": "dropout", "batch_norm": "batchnorm",
-             "spatial_batch_norm": "spatial_batchnorm", "layer_norm": "layernorm", "group_norm": "spatial_groupnorm"}
+             "affine": "affine", "conv2d": "conv", "max_pool2d": "max_pool", "dropout": "dropout",
+             "batch_norm": "batchnorm", "spatial_batch_norm": "spatial_batchnorm", "layer_norm": "layernorm",
+             "group_norm": "spatial_groupnorm"}
 CS_OPT = {"sgd": "sgd", "momentum": "sgd_momentum", "nesterov": "sgd_nesterov", "adagrad": "adagrad",
           "rmsprop": "rmsprop", "adam": "adam"}
 CS_LOSSES = {"softmax_cross_entropy": "softmax_loss", "svm_loss": "svm_loss"}

@@ -103,3 +103,19 @@ def test_a_target_without_a_model_class_skips_with_one_line_each(tmp_path, capsy
     assert "Traceback" not in out
     rep = json.load(open(tmp_path / "conformance.json"))
     assert [s["status"] for s in rep["scenarios"]] == ["skip", "skip"]
+
+
+def test_an_init_the_constructor_gets_wrong_is_set_directly_and_noted(tmp_path):
+    """A MultiLayerNet whose 'he' is the Xavier std (a swapped branch): the weights are redrawn with the std asked
+    for, the note says which, and the dynamics are still measured (on the redrawn weights)."""
+    sub = tmp_path / "sub"
+    shutil.copytree(os.path.join(EX, "book_models"), sub)
+    net = sub / "common" / "multi_layer_net.py"
+    src = net.read_text()
+    he = "scale = np.sqrt(2.0 / all_size_list[idx - 1])"
+    assert src.count(he) == 1
+    net.write_text(src.replace(he, "scale = np.sqrt(1.0 / all_size_list[idx - 1])"))
+    van = _run(str(sub), "book")["model_vanishing_gradient"]
+    notes = " ".join(van["ops"]["notes"])
+    assert "weight_init_std='he' gave W1 std 0.12" in notes and "set directly" in notes, notes
+    assert van["status"] == "pass", van["claims_not_held"]

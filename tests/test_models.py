@@ -149,5 +149,6 @@ def test_a_model_answering_the_same_first_case_differently_is_nondeterministic(t
     res = grade_submission(str(sub), components=["two_layer_net"], max_examples=5)
     c = res["components"][0]
     assert c["status"] in ("fail", "error"), c
-    said = [p for p in c["properties"] if "nondeterministic" in p["message"] or p["info"].get("kind") == "nondeterministic"]
+    said = [p for p in c["properties"]
+            if "nondeterministic" in p["message"] or p["info"].get("kind") == "nondeterministic"]
     assert said, [(p["name"], p["status"], p["message"]) for p in c["properties"]]

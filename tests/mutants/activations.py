@@ -120,7 +120,8 @@ PRELU_CORRECT = [
                          if c["a"].size == 1 else
                          np.sum((d * c["x"] * (c["x"] <= 0)).reshape(c["x"].shape[0], c["x"].shape[1], -1),
                                 axis=(0, 2))},
-           dtypes=("float64", "float32"), why="np.where with the slope reshaped to (1, C, 1, ...); da by reshape and sum"),
+           dtypes=("float64", "float32"),
+           why="np.where with the slope reshaped to (1, C, 1, ...); da by reshape and sum"),
     Mutant("prelu", "mask_ge_0_accepted", _prelu_fwd,
            lambda c, d: {"x": d * np.where(c["x"] >= 0, 1.0, _slope(c)), "a": _prelu_da(c, d)},
            accept={"grad_at_zero": ("left", "right")}, why="prelu'(0) = 1 passes when the rubric accepts it"),
