@@ -358,7 +358,9 @@ def submission_ops(path: str, style: str | None = None, label: str | None = None
             return None
         return SubmissionImpl(comp, session, style, has_backward=bool(info["components"][name].get("backward")),
                               root=path)
-    return ImplOps(impl_for, label), session
+    ops = ImplOps(impl_for, label)
+    ops.components = dict((info or {}).get("components", {}))  # what the submission has (the model scenarios ask)
+    return ops, session
 
 
 SubmissionOps = ImplOps

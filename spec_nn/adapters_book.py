@@ -420,6 +420,9 @@ TABLE = {
                         {"functions.relu_grad": _RELU_GRAD}),
     "leaky_relu": book_prefer(book_layer("LeakyRelu", lambda c: ()), book_function("leaky_relu")),
     "elu": book_prefer(book_layer("Elu", lambda c: ()), book_function("elu")),
+    # Not in the book: a PRelu (or PReLU) layer built with the slope, its gradient stored as da (or dalpha).
+    "prelu": book_prefer(*(book_layer(cls, lambda c: (c["a"],), grads=[("a", ("da", "dalpha"))])
+                           for cls in ("PRelu", "PReLU"))),
     "softmax": WithEntries(book_prefer(book_softmax_layer(), _SOFTMAX_FN), {"functions.softmax": _SOFTMAX_FN}),
     "log_softmax": book_function("log_softmax"),
     "sum_squared_error": book_function("sum_squared_error", call=lambda f, c: f(_pred(c), case_labels(c))),

@@ -309,6 +309,7 @@ TABLE = {
     "sigmoid": cs_layer("sigmoid", lambda c, o: (c["x"],), ("x",)),
     "tanh": cs_layer("tanh", lambda c, o: (c["x"],), ("x",)),
     "leaky_relu": cs_layer("leaky_relu", lambda c, o: (c["x"],), ("x",)),
+    "prelu": cs_layer("prelu", lambda c, o: (c["x"], c["a"]), ("x", "a")),  # not in the course: (dx, da)
     "softmax_cross_entropy": cs_loss("softmax_loss"),
     "svm_loss": cs_loss("svm_loss"),
     "affine": cs_layer("affine", lambda c, o: (c["x"], c.first(*W), c["b"]), ("x", "w", "b")),

@@ -454,6 +454,9 @@ class ModelAdapter(Adapter):
         return self._has(sub, self.needs), False
 
     def forward(self, sub, comp, case, options):
+        if case.hp.get("op") == "dynamics" and self.comp == "fc_net" and self.style in ("book", "cs231n"):
+            from .adapters_dynamics import op_dynamics  # the model scenarios of spec-nn conformance --target
+            return op_dynamics(sub, self.style, case)
         return run_op(lambda cfg: BUILDERS[self.style](sub, self.comp, cfg), case)
 
 

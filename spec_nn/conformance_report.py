@@ -148,6 +148,31 @@ def grade_components(label, path, style, names, profile, seed, quiet, dtypes=Non
     return out
 
 
+def run_model_scenarios(ops, session, style, names, profile, seed, quiet) -> list[dict]:
+    """The scenarios on the submission's own model class (conformance.model_dynamics), through the same
+    sandbox session; where the dialect or the target has none, one "skip" entry per scenario with the reason
+    (printed as one line each)."""
+    from conformance.model_dynamics import MODEL_SCENARIOS, ModelRunner, run_model_scenarios as run_all, skipped
+    wanted = [s.name for s in MODEL_SCENARIOS if not names or s.name in names]
+    if not wanted:
+        return []
+    fc = getattr(ops, "components", {}).get("fc_net") or {}
+    label = f"submission:{style} model"
+    why = ""
+    if style not in ("book", "cs231n"):
+        why = f"the {style} dialect has no multi-layer net class for these scenarios (book and cs231n only)"
+    elif not fc.get("forward"):
+        why = {"book": "no MultiLayerNet in the target (common/multi_layer_net.py)",
+               "cs231n": "no FullyConnectedNet in the target (cs231n/classifiers/fc_net.py)"}[style]
+    if why:
+        return [skipped(n, why, label, seed, profile) for n in wanted]
+    bar = _progress(len(wanted), quiet, "model scenarios")
+    out = run_all(ModelRunner(session, style, fc.get("api", "")), set(wanted), seed=seed, profile=profile)
+    bar.update(len(wanted))
+    bar.close()
+    return out
+
+
 def run_scenarios(ops_list, names, profile, seed, quiet) -> list[dict]:
     from conformance import ALL_SCENARIOS
     scen = [s for s in ALL_SCENARIOS if not names or s.name in names]
@@ -439,6 +464,9 @@ def run(args) -> int:
             comp_b, names, args.profile, args.seed, args.quiet,
             tuple(d for d in getattr(args, "submission_dtypes", "float64").split(",") if d))
         scenarios = [] if args.no_scenarios else run_scenarios(ops_list, names, args.profile, args.seed, args.quiet)
+        if session is not None and not args.no_scenarios:
+            scenarios += run_model_scenarios(ops_list[0], session, env["target"]["style"], names, args.profile,
+                                             args.seed, args.quiet)
     finally:
         if session is not None:
             session.close()
@@ -452,6 +480,9 @@ def run(args) -> int:
     s = report["summary"]
     print(f"components: {s['components']}  scenarios: {s['scenarios']}  ({env['seconds']} s)")
     for sc in scenarios:
+        if sc["status"] == "skip":  # nothing to run: one line saying why
+            print(f"  {sc['name']:<22} {sc['backend']:<18} skipped: {sc['error']}")
+            continue
         print(f"  {sc['name']:<22} {sc['backend']:<18} {sc['status']}"
               + (f"  not held: {'; '.join(sc['claims_not_held'])}" if sc["claims_not_held"] else "")
               + (f"  {sc['error']}" if sc["error"] else ""))

@@ -11,7 +11,7 @@ from .specs import activations, gradient, init, layers, losses, models, norms, o
 from .strategies import check_dtype
 
 CANONICAL = (
-    "identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "log_softmax",
+    "identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "prelu", "softmax", "log_softmax",
     "sum_squared_error", "cross_entropy", "softmax_cross_entropy", "svm_loss",
     "affine", "conv2d", "max_pool2d", "dropout", "batch_norm", "spatial_batch_norm", "layer_norm",
     "group_norm", "residual_block",

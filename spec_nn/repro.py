@@ -26,16 +26,18 @@ BACKWARD_PROPS = ("backward_matches_reference", "backward_matches_finite_differe
                   "derivative_at_most_quarter", "does_not_mutate_inputs")
 
 BOOK_LAYERS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_relu": "LeakyRelu", "elu": "Elu",
-               "softmax": "Softmax", "affine": "Affine", "conv2d": "Convolution", "max_pool2d": "Pooling",
-               "dropout": "Dropout", "batch_norm": "BatchNormalization", "softmax_cross_entropy": "SoftmaxWithLoss"}
+               "prelu": "PRelu", "softmax": "Softmax", "affine": "Affine", "conv2d": "Convolution",
+               "max_pool2d": "Pooling", "dropout": "Dropout", "batch_norm": "BatchNormalization",
+               "softmax_cross_entropy": "SoftmaxWithLoss"}
 BOOK_FUNCS = {"identity": "identity_function", "step": "step_function", "sigmoid": "sigmoid", "relu": "relu",
               "softmax": "softmax", "log_softmax": "log_softmax", "tanh": "tanh", "leaky_relu": "leaky_relu",
               "elu": "elu", "sum_squared_error": "sum_squared_error", "cross_entropy": "cross_entropy_error"}
 BOOK_OPT = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
             "rmsprop": "RMSprop", "adam": "Adam"}
-CS_LAYERS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "leaky_relu": "leaky_relu", "affine": "affine",
-             "conv2d": "conv", "max_pool2d": "max_pool", "dropout": "dropout", "batch_norm": "batchnorm",
-             "spatial_batch_norm": "spatial_batchnorm", "layer_norm": "layernorm", "group_norm": "spatial_groupnorm"}
+CS_LAYERS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "leaky_relu": "leaky_relu", "prelu": "prelu",
+             "affine": "affine", "conv2d": "conv", "max_pool2d": "max_pool", "dropout": "dropout",
+             "batch_norm": "batchnorm", "spatial_batch_norm": "spatial_batchnorm", "layer_norm": "layernorm",
+             "group_norm": "spatial_groupnorm"}
 CS_OPT = {"sgd": "sgd", "momentum": "sgd_momentum", "nesterov": "sgd_nesterov", "adagrad": "adagrad",
           "rmsprop": "rmsprop", "adam": "adam"}
 CS_LOSSES = {"softmax_cross_entropy": "softmax_loss", "svm_loss": "svm_loss"}
@@ -225,6 +227,9 @@ def _book(name, component, case, c, want_bwd, root, api, entry):
         w = "W" if "W" in case.arrays else "w"
         s, p = conv_hp(c)
         ctor, grads = f"{w}.copy(), b.copy(), {s}, {p}", [("w", ("dW", "dw")), ("b", ("db",))]
+    elif name == "prelu":
+        cls = api.removeprefix("common.layers.") if api.startswith("common.layers.") else cls  # PRelu or PReLU
+        ctor, grads = "a.copy()", [("a", ("da", "dalpha"))]
     elif name == "max_pool2d":
         ctor = ", ".join(str(v) for v in pool_hp(c))
     elif name == "dropout":

@@ -131,3 +131,24 @@ def test_digits_are_sklearns_load_digits():
     d = load_digits()
     np.testing.assert_array_equal(X * 16, d.data)
     np.testing.assert_array_equal(y, d.target)
+
+
+def test_a_model_answering_the_same_first_case_differently_is_nondeterministic(tmp_path):
+    """Models go through the same first-call determinism check as every component (SubmissionImpl runs the first
+    case twice): test-mode scores with noise from an RNG the grader cannot reseed are the finding
+    ``nondeterministic``, while the unchanged example passes (tests above)."""
+    import shutil
+    sub = tmp_path / "sub"
+    shutil.copytree(os.path.join(EX, "cs231n_models"), sub)
+    fc = sub / "cs231n" / "classifiers" / "fc_net.py"
+    src = fc.read_text()
+    first = "        if y is None:\n            return scores\n"
+    assert src.count(first) == 1
+    fc.write_text(src.replace(first, "        if y is None:  # dropout-like noise left on at test time, unseeded\n"
+                                     "            return scores * np.random.default_rng().uniform(0.99, 1.01)\n"))
+    res = grade_submission(str(sub), components=["two_layer_net"], max_examples=5)
+    c = res["components"][0]
+    assert c["status"] in ("fail", "error"), c
+    said = [p for p in c["properties"]
+            if "nondeterministic" in p["message"] or p["info"].get("kind") == "nondeterministic"]
+    assert said, [(p["name"], p["status"], p["message"]) for p in c["properties"]]

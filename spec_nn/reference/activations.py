@@ -118,3 +118,33 @@ def log_softmax(x):
 def log_softmax_backward(dout, x):
     """dx = dout - softmax(x) * sum(dout, last axis)."""
     return (dout - softmax(x) * np.sum(dout, axis=-1, keepdims=True)).astype(np.result_type(x))
+
+
+def _channel_slope(a, x):
+    """The slope ``a`` ((1,) or (C,) with C = x.shape[1]) shaped to broadcast over x's axis 1."""
+    a = np.asarray(a)
+    return a.reshape((1, a.size) + (1,) * (np.ndim(x) - 2)) if np.ndim(x) >= 2 else a
+
+
+def prelu(x, a):
+    """y = max(0, x) + a * min(0, x) (torch.nn.functional.prelu).
+
+    x (N, C, ...) with at least 2 axes; a (1,): one slope shared by every element, or (C,): one slope per
+    channel of axis 1 (PyTorch's layout: channels are axis 1 for (N, C) and (N, C, H, W) alike)."""
+    x = np.asarray(x)
+    return (np.maximum(x, 0) + _channel_slope(a, x) * np.minimum(x, 0)).astype(x.dtype)
+
+
+def prelu_backward(dout, x, a, at_zero: str = "left"):
+    """(dx, da): dx = dout * (1 if x > 0 else a), at 0 the left derivative a ("right": 1);
+    da = sum of dout * min(0, x) over every axis but the channel one (over all axes when a is (1,))."""
+    x = np.asarray(x)
+    a = np.asarray(a)
+    slope = _channel_slope(a, x)
+    g = np.where(x > 0, 1.0, slope)
+    if at_zero == "right":
+        g = np.where(x == 0, 1.0, g)
+    contrib = dout * np.minimum(x, 0)
+    axes = tuple(i for i in range(x.ndim) if a.size == 1 or i != 1)
+    da = np.sum(contrib, axis=axes).reshape(a.shape)
+    return (dout * g).astype(x.dtype), da.astype(a.dtype)

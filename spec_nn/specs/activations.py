@@ -1,4 +1,4 @@
-"""Records for the activations: identity, step, sigmoid, tanh, relu, leaky_relu, elu, softmax, log_softmax."""
+"""Records for the activations: identity, step, sigmoid, tanh, relu, leaky_relu, elu, prelu, softmax, log_softmax."""
 from __future__ import annotations
 
 import numpy as np
@@ -43,6 +43,29 @@ def elementwise(name, fwd, bwd, torch_fn, doc, *, kinks=(0.0,), conventions=(), 
         conventions=conventions, properties=properties)
 
 
+@st.composite
+def _prelu_case(draw, *, dtype, smooth, zero):
+    """x (N, C[, H[, W]]) and a slope a of shape (C,) (per channel, axis 1) or (1,) (shared)."""
+    n, c = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    rest = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    x = draw(values((n, c) + rest, dtype=dtype, scale=2.0, specials=() if zero else (0.0,) + EXTREMES,
+                    smooth=smooth, kinks=(0.0,)))
+    if zero:  # at least one exact zero, for grad_at_zero
+        x.reshape(-1)[draw(st.integers(0, x.size - 1))] = 0
+    k = 1 if draw(st.integers(0, 3)) == 3 else c  # per channel mostly: it is where the axis can go wrong
+    # slopes in the usual range (PReLU starts at 0.25) and beyond: 0, negative, above 1
+    a = draw(values((k,), dtype=dtype, scale=0.5, specials=(0.0,), smooth=smooth, kinks=()))
+    return Case({"x": x, "a": a})
+
+
+def prelu_cases(*, dtype=np.float64, smooth=False):
+    return _prelu_case(dtype=dtype, smooth=smooth, zero=False)
+
+
+def prelu_zero_cases(*, dtype=np.float64, smooth=False):
+    return _prelu_case(dtype=dtype, smooth=False, zero=True)
+
+
 # -- specific properties --------------------------------------------------------------------------
 
 def grad_at_zero(allowed: dict):
@@ -74,6 +97,27 @@ def _grad_at_zero(component, impl, case, ctx, allowed):
     raise SpecViolation(f"dx{index_str(i)}={got}, but should be {allowed[accepted[0]]} [{component.name}_backward "
                         f"at x=0]{extra}",
                         stats={"zeros": len(zeros)})
+
+
+def prelu_grad_at_zero(component, impl, case, ctx):
+    """prelu'(0) is the accepted convention: with dout = 1, dx at x == 0 is the element's slope a (left) or 1."""
+    x = case["x"]
+    dx = call_backward(impl, case.copy(), np.ones_like(x)).get("x")
+    if np.shape(dx) != x.shape:
+        raise SpecViolation(f"dx.shape={np.shape(dx)}, but should be {x.shape} [prelu_backward at {case!r}]")
+    slope = np.broadcast_to(ref._channel_slope(case["a"], x), x.shape).astype(np.float64)
+    allowed = {"left": slope, "right": np.ones(x.shape)}
+    zero = x == 0
+    accepted = ctx.accept.get("grad_at_zero", component.convention("grad_at_zero").accepted)
+    for name in accepted:
+        if np.allclose(dx[zero], allowed[name][zero], rtol=1e-6, atol=1e-7):
+            return {"variant": {"grad_at_zero": name}}
+    want = allowed[accepted[0]]
+    i = tuple(next(z for z in np.argwhere(zero) if not np.isclose(dx[tuple(z)], want[tuple(z)], rtol=1e-6, atol=1e-7)))
+    named = [n for n, val in allowed.items() if n not in accepted and np.isclose(dx[i], val[i], rtol=1e-6, atol=1e-7)]
+    extra = f" (variant grad_at_zero={named[0]}, which is not accepted)" if named else ""
+    raise SpecViolation(f"dx{index_str(i)}={float(dx[i])}, but should be {float(want[i])} [prelu_backward at x=0, "
+                        f"a={np.asarray(case['a']).tolist()}]{extra}", stats={"zeros": int(zero.sum())})
 
 
 def sigmoid_derivative_at_most_quarter(component, impl, case, ctx):
@@ -206,6 +250,21 @@ COMPONENTS = [
                 conventions=(Convention("grad_at_zero", "left", {
                     "left": "derivative at 0 = alpha exp(0) = alpha, PyTorch", "right": "derivative at 0 = 1"},
                     accepted=("left", "right")),)),
+    Component(
+        name="prelu", kind="activation",
+        doc="y = max(0, x) + a min(0, x) with a learnable slope a: (C,) per channel of axis 1 or (1,) shared "
+            "(torch.nn.functional.prelu); x (N, C, ...); dx = dout (1 if x > 0 else a), left derivative a at 0; "
+            "da = sum of dout min(0, x) over every axis but the channel one",
+        forward=lambda c, v: ref.prelu(c["x"], c["a"]),
+        backward=lambda c, d, v: dict(zip(("x", "a"), ref.prelu_backward(d, c["x"], c["a"], v["grad_at_zero"]))),
+        torch=lambda t, c, v: _torch()[1].prelu(t["x"], t["a"]),
+        cases=prelu_cases,
+        conventions=(Convention("grad_at_zero", "left", {
+            "left": "derivative at 0 = the slope a, PyTorch", "right": "derivative at 0 = 1"},
+            subgradients=("left", "right")),),
+        properties=(Property("grad_at_zero", prelu_grad_at_zero,
+                             "prelu'(0) follows the accepted convention (the slope a by default)",
+                             cases=prelu_zero_cases),)),
     Component(
         name="softmax", kind="activation", doc="y = exp(x - max x) / sum exp(x - max x) over the last axis",
         forward=lambda c, v: ref.softmax(c["x"]),

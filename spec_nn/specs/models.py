@@ -158,14 +158,10 @@ def cases_for(op: str, **hp):
 # -- calling a model ------------------------------------------------------------------------------------
 
 def model_call(impl, case: Case) -> dict:
-    """One op of a model.  Through the sandbox the worker's reply is taken whole (its names depend on the
-    op and the architecture); any other Impl is called as usual."""
-    session = getattr(impl, "session", None)
-    if session is not None and hasattr(session, "call"):
-        res, _after = session.call(impl.component.name, "forward", case, options=dict(getattr(impl, "options", {})))
-    else:
-        with np.errstate(all="ignore"):
-            res = impl.forward(case)
+    """One op of a model.  Through the sandbox (SubmissionImpl) the worker's reply comes whole (its names
+    depend on the op and the architecture), after the same first-call determinism check as any component."""
+    with np.errstate(all="ignore"):
+        res = impl.forward(case)
     out = {}
     for k, v in dict(res).items():
         try:

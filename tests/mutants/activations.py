@@ -66,6 +66,67 @@ MUTANTS = [
     Mutant("identity", "returns_input_itself_then_scales", lambda c: c["x"] * 1.0001,
            lambda c, d: {"x": d}, caught_by=("forward_matches_reference",), why="off by a factor"),
 ]
+
+
+# -- prelu: y = max(0, x) + a min(0, x), a (C,) per channel of axis 1 or (1,) ---------------------------
+
+def _slope(c):
+    """The slope broadcast over x's axis 1 (what a correct implementation does)."""
+    a, x = c["a"], c["x"]
+    return a.reshape((1, a.size) + (1,) * (x.ndim - 2))
+
+
+def _prelu_fwd(c):
+    return ref.prelu(c["x"], c["a"])
+
+
+def _prelu_dx(c, d):
+    return d * np.where(c["x"] > 0, 1.0, _slope(c))
+
+
+def _prelu_da(c, d):
+    return ref.prelu_backward(d, c["x"], c["a"])[1]
+
+
+PRELU_MUTANTS = [
+    Mutant("prelu", "slope_on_last_axis", lambda c: np.where(c["x"] > 0, c["x"], c["a"] * c["x"]),
+           lambda c, d: {"x": _prelu_dx(c, d), "a": _prelu_da(c, d)}, caught_by=("forward_matches_reference",),
+           why="np.where(x > 0, x, a * x) broadcasts a over the last axis, not the channels (axis 1): right for "
+               "(N, C) only"),
+    Mutant("prelu", "da_summed_over_batch_only", _prelu_fwd,
+           lambda c, d: {"x": _prelu_dx(c, d), "a": np.sum(d * np.minimum(c["x"], 0), axis=0)},
+           caught_by=("backward_matches_reference", "backward_matches_finite_differences"),
+           why="da = sum(dout * x * (x <= 0), axis=0): the (N, C) habit, not summed over the spatial axes nor "
+               "to one value for a shared slope"),
+    Mutant("prelu", "da_from_positive_side", _prelu_fwd,
+           lambda c, d: {"x": _prelu_dx(c, d), "a": _prelu_da(c.replace(x=-np.maximum(c["x"], 0)), -d)},
+           caught_by=("backward_matches_finite_differences", "backward_matches_reference"),
+           why="da = sum(dout * x * (x > 0)): the mask of the wrong side"),
+    Mutant("prelu", "slope_not_applied_in_backward", _prelu_fwd,
+           lambda c, d: {"x": d * (c["x"] > 0), "a": _prelu_da(c, d)},
+           caught_by=("backward_matches_reference", "backward_matches_finite_differences"),
+           why="dx = dout * (x > 0), the ReLU backward copied: the negative side's slope a is lost"),
+    Mutant("prelu", "right_derivative_at_0", _prelu_fwd,
+           lambda c, d: {"x": d * np.where(c["x"] >= 0, 1.0, _slope(c)), "a": _prelu_da(c, d)},
+           caught_by=("grad_at_zero",), why="mask x >= 0: derivative 1 at 0, not the left derivative a"),
+]
+
+PRELU_CORRECT = [
+    Mutant("prelu", "where_with_channel_reshape",
+           lambda c: np.where(c["x"] > 0, c["x"], _slope(c) * c["x"]).astype(c["x"].dtype),
+           lambda c, d: {"x": _prelu_dx(c, d).astype(c["x"].dtype),
+                         "a": np.sum((d * c["x"] * (c["x"] <= 0)).reshape(c["x"].shape[0], c["x"].shape[1], -1),
+                                     axis=(0, 2)).sum(axis=0, keepdims=True).reshape(c["a"].shape)
+                         if c["a"].size == 1 else
+                         np.sum((d * c["x"] * (c["x"] <= 0)).reshape(c["x"].shape[0], c["x"].shape[1], -1),
+                                axis=(0, 2))},
+           dtypes=("float64", "float32"),
+           why="np.where with the slope reshaped to (1, C, 1, ...); da by reshape and sum"),
+    Mutant("prelu", "mask_ge_0_accepted", _prelu_fwd,
+           lambda c, d: {"x": d * np.where(c["x"] >= 0, 1.0, _slope(c)), "a": _prelu_da(c, d)},
+           accept={"grad_at_zero": ("left", "right")}, why="prelu'(0) = 1 passes when the rubric accepts it"),
+]
+
 # The naive sigmoid is in fact correct; keep it as a correct variant instead.
 MUTANTS = [m for m in MUTANTS if m.caught_by]
 
@@ -87,3 +148,5 @@ CORRECT = [
     Mutant("step", "ge_zero", lambda c: (c["x"] >= 0).astype(c["x"].dtype), lambda c, d: {"x": np.zeros_like(c["x"])},
            why="H(0)=1 is a named, accepted variant"),
 ]
+MUTANTS += PRELU_MUTANTS
+CORRECT += PRELU_CORRECT
