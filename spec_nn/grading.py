@@ -24,7 +24,7 @@ import numpy as np
 
 from . import notebook
 from . import rubric as rubric_mod
-from .adapters import dialect_property_names, fixed_hp, for_dialect
+from .adapters import dialect_data, dialect_property_names, fixed_hp, for_dialect
 from .record import Case, outputs
 from .errors import InvalidArgument
 from .runner import Verdict, cause_key, check_property
@@ -723,6 +723,9 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
                                  backward_not_implemented=probe.get("backward_not_implemented", ""),
                                  uses_backward=frozenset(probe.get("uses_backward", ())))
             entry["in_style"] = name in counted
+            provided = dialect_data(style, "COURSE_PROVIDED").get(name)
+            if provided and entry["status"] != "missing":
+                entry.setdefault("notes", []).append(f"course-provided, not counted: {provided}")
             for p in entry["properties"]:
                 p.setdefault("counted", entry["in_style"])
                 p["points"] = rub.points_for(name, p["name"], style)

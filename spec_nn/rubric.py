@@ -88,8 +88,13 @@ class Rubric:
 VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")
 
 # How a dialect reads an argument, by default (named variants a rubric can widen).
-ADAPTER_DEFAULTS = {("cs231n", "dropout"): {"p_meaning": ["as_documented"]}}  # its docstring, else its outputs
-ADAPTER_VARIANTS = {"p_meaning": ("keep", "drop")}
+# cs231n adam: the course's own skeleton sets config.setdefault('t', 1) in some years (0 in others), so a
+# correct "t += 1, then correct the bias" lands on t = 2 at the first step: the step counter is given as the
+# specification's 0 when the skeleton's default does not explain the outputs (the course's default, not the
+# student's code: audit class B9).
+ADAPTER_DEFAULTS = {("cs231n", "dropout"): {"p_meaning": ["as_documented"]},  # its docstring, else its outputs
+                    ("cs231n", "adam"): {"initial_t": ["skeleton", "zero"]}}
+ADAPTER_VARIANTS = {"p_meaning": ("keep", "drop"), "initial_t": ("skeleton", "zero")}
 
 
 def _merge(base: dict, over: dict) -> dict:

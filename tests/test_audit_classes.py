@@ -320,3 +320,99 @@ def test_an_unused_torch_import_costs_nothing_and_using_torch_is_an_error(tmp_pa
     c, props = graded(res, "relu")
     msg = props["forward_matches_reference"]["message"]
     assert c["status"] == "error" and "uses torch, which this course does not allow" in msg, msg
+
+
+CS_SKELETON = '''
+def relu_forward(x):
+    out = None
+    # TODO: Implement the ReLU forward pass.
+    return out, x
+
+
+def relu_backward(dout, cache):
+    dx = None
+    return dx
+
+
+def svm_loss(x, y):
+    """Given by the course (a correct multiclass SVM loss)."""
+    N = x.shape[0]
+    correct = x[np.arange(N), y]
+    margins = np.maximum(0, x - correct[:, np.newaxis] + 1.0)
+    margins[np.arange(N), y] = 0
+    loss = np.sum(margins) / N
+    num_pos = np.sum(margins > 0, axis=1)
+    dx = np.zeros_like(x)
+    dx[margins > 0] = 1
+    dx[np.arange(N), y] -= num_pos
+    dx /= N
+    return loss, dx
+'''
+CS_OPTIM_SKELETON_T1 = '''
+def adam(x, dx, config=None):
+    """The 2016/2017 skeleton's defaults (t starts at 1), completed the way students did: t += 1 first."""
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("m", np.zeros_like(x))
+    config.setdefault("v", np.zeros_like(x))
+    config.setdefault("t", 1)
+    t = config["t"] + 1
+    m = config["beta1"] * config["m"] + (1 - config["beta1"]) * dx
+    v = config["beta2"] * config["v"] + (1 - config["beta2"]) * dx * dx
+    mh, vh = m / (1 - config["beta1"] ** t), v / (1 - config["beta2"] ** t)
+    next_x = x - config["learning_rate"] * mh / (np.sqrt(vh) + config["epsilon"])
+    config["m"], config["v"], config["t"] = m, v, t
+    return next_x, config
+'''
+
+
+def test_course_provided_code_is_graded_but_never_counted(tmp_path):
+    """B9: an untouched CS231n skeleton earns nothing: svm_loss (given by the course) is graded and shown with a
+    note, outside the possible total; the student's stubs are not_implemented.  The skeleton's Adam default
+    t = 1 is the course's: the step counter given as 0 explains the outputs, and the variant is named."""
+    root = tree(tmp_path, {"layers": CS_SKELETON, "optim": CS_OPTIM_SKELETON_T1}, package="cs231n")
+    res = grade_submission(root, style="cs231n", components=["relu", "svm_loss", "adam"], **FAST)
+    svm, _ = graded(res, "svm_loss")
+    assert svm["status"] == "pass" and not svm["in_style"]
+    assert any("course-provided" in n for n in svm.get("notes", []))
+    adam, props = graded(res, "adam")
+    assert adam["status"] == "pass", {n: props[n]["message"] for n in bad(props)}
+    assert adam["adapter_variant"] == {"initial_t": "zero"}
+    relu, _ = graded(res, "relu")
+    assert relu["status"] == "not_implemented"
+    assert res["score"]["earned"] == sum(p["earned"] for p in props.values())  # adam's points only
+
+
+CS_EMPTY_MODEL = '''
+class TwoLayerNet(object):
+    """The unsolved skeleton: no parameters, loss 0, no gradients."""
+    def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0):
+        self.params = {}
+        self.reg = reg
+
+    def loss(self, X, y=None):
+        scores = None
+        if y is None:
+            return scores
+        loss, grads = 0, {}
+        return loss, grads
+'''
+
+
+def test_a_model_without_parameters_passes_nothing_vacuously(tmp_path):
+    """N1: checks over "every parameter" fail when there are none (the empty skeleton passed three)."""
+    root = tree(tmp_path, {"layers": CS_SKELETON}, package="cs231n")
+    (tmp_path / "cs231n" / "classifiers").mkdir()
+    (tmp_path / "cs231n" / "classifiers" / "__init__.py").write_text("")
+    (tmp_path / "cs231n" / "classifiers" / "fc_net.py").write_text(CS_EMPTY_MODEL)
+    res = grade_submission(root, style="cs231n", components=["two_layer_net"], max_examples=2, seed=0)
+    c, props = graded(res, "two_layer_net")
+    # (own_numerical_gradient_agrees is not applicable here: the tree has no course gradient_check.py)
+    passed = [n for n, p in props.items() if p["status"] == "pass" and not p.get("info", {}).get("notes")]
+    assert not passed, passed
+    for n in ("regularization", "gradient_check"):
+        assert props[n]["status"] == "fail" and "has no 'W1'" in props[n]["message"], props[n]

@@ -12,14 +12,14 @@ from spec_nn.gradescope import build, prepare
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
-COMPONENTS = ["relu", "affine", "sgd", "momentum"]
+COMPONENTS = ["relu", "affine", "adam", "momentum"]  # sgd is course-provided in CS231n: not counted
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
     d = tmp_path_factory.mktemp("bundle")
     rubric = d / "rubric.toml"
-    rubric.write_text('[visibility]\n"*" = "visible"\n"affine::*" = "hidden"\n"sgd::*" = "after_due_date"\n')
+    rubric.write_text('[visibility]\n"*" = "visible"\n"affine::*" = "hidden"\n"adam::*" = "after_due_date"\n')
     z = d / "autograder.zip"
     build(str(z), rubric=str(rubric), style="cs231n", components=COMPONENTS, timeout=3, max_examples=3)
     return z
@@ -63,7 +63,7 @@ def test_correct_submission_full_marks_with_visibility_and_consistent_totals(bun
     total = sum(t["max_score"] for t in r["tests"])
     assert r["score"] == total > 0
     vis = {t["name"].split("::")[0]: t["visibility"] for t in r["tests"]}
-    assert vis == {"relu": "visible", "affine": "hidden", "sgd": "after_due_date", "momentum": "visible"}
+    assert vis == {"relu": "visible", "affine": "hidden", "adam": "after_due_date", "momentum": "visible"}
     assert all("execution_time" in t for t in r["tests"])
 
 
@@ -81,7 +81,7 @@ def test_a_syntax_error_is_a_graded_result(bundle, tmp_path):
     by = {}
     for t in r["tests"]:
         by.setdefault(t["name"].split("::")[0], []).append(t)
-    assert all(t["status"] == "failed" and "SyntaxError" in t["output"] for t in by["sgd"] + by["momentum"])
+    assert all(t["status"] == "failed" and "SyntaxError" in t["output"] for t in by["adam"] + by["momentum"])
     assert all(t["status"] == "passed" for t in by["relu"] + by["affine"])
     assert "optim.py line" in r["output"]
 

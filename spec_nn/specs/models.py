@@ -204,6 +204,18 @@ def _note(why: str) -> dict:
     return {"note": f"not applicable: {why}"}
 
 
+def require_parameters(component, case, have, what: str, at: str) -> None:
+    """Raise unless ``have`` (names) holds every parameter the architecture has (W1, b1, ... gamma1...): a check
+    over the model's parameters must not pass because there are none (an unsolved skeleton's empty
+    ``self.params = {}`` passes every "for each parameter" check vacuously: audit class N1)."""
+    want = sorted(ref.shapes(component.name, case.hp["config"]))
+    missing = [k for k in want if k not in have]
+    if missing:
+        raise SpecViolation(f"{what} has no {missing[0]!r}" + (f" (nor {len(missing) - 1} more)" if len(missing) > 1
+                                                             else "") +
+                            f", but the model should have {', '.join(want)} [{at}]")
+
+
 # -- checks ---------------------------------------------------------------------------------------------
 
 def check_gradients_match_parameters(component, impl, case, ctx):
@@ -306,6 +318,7 @@ def check_regularization(component, impl, case, ctx):
     at = where(component, case, f"regularization reg={case.hp['reg']}")
     reg, params = float(case.hp["reg"]), named(res, "param")
     g0, gr = named(res, "grad0"), named(res, "gradR")
+    require_parameters(component, case, params, "params", at)
     dl = scalar(res["lossR"]) - scalar(res["loss0"])
     weights = sorted(k for k in params if ref.is_weight(k))
     first = None
@@ -336,6 +349,7 @@ def check_gradient_check(component, impl, case, ctx):
     if unsupported(res):
         return _note(unsupported(res))
     at = where(component, case)
+    require_parameters(component, case, {k[3:] for k in res if k.startswith("ad:")}, "the gradient check's parameters", at)
     for key in sorted(k for k in res if k.startswith("ad:")):
         k = key[3:]
         ad = scalar(res[key])
@@ -421,6 +435,7 @@ def check_own_numerical_gradient_agrees(component, impl, case, ctx):
         return _note(unsupported(res))
     at = where(component, case, "numerical gradient")
     num, ana = named(res, "num"), named(res, "ana")
+    require_parameters(component, case, set(ana), "the gradient", at)
     for k in sorted(ana):
         if k not in num:
             raise SpecViolation(f"the numerical gradient has no {k!r}, but the gradient has [{at}]")
