@@ -142,11 +142,16 @@ def main():
     sys.modules[package.__name__] = package
     wire = importlib.import_module("_spec_nn_adapters.wire")
     adapters = importlib.import_module("_spec_nn_adapters.adapters")
-    for name in ("adapters_book", "adapters_cs231n", "vocabulary"):
+    for name in ("dialect", "adapters_book", "adapters_cs231n", "adapters_models", "vocabulary"):
         try:
             importlib.import_module(f"_spec_nn_adapters.{name}")
         except ImportError:
             pass
+    try:  # the built-in dialects read before any code of the submission runs (and before a uid drop)
+        for style in ("book", "cs231n"):
+            sys.modules["_spec_nn_adapters.dialect"].builtin(style)
+    except (KeyError, OSError):
+        pass
     if drop_to >= 0:
         # the "uid" isolation level: root until here (the Python installation may be readable by root only),
         # a uid of its own from now on, before any code of the submission runs

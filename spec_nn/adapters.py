@@ -2,15 +2,15 @@
 
 Two dialects plus a manifest:
 
-* ``book`` ("Deep Learning from Scratch" 1 and 2): spec_nn/adapters_book.py.
-* ``cs231n`` (the CS231n assignments): spec_nn/adapters_cs231n.py.
+* ``book`` ("Deep Learning from Scratch" 1 and 2) and ``cs231n`` (the CS231n assignments): dialect manifests,
+  spec_nn/dialects/book.toml and cs231n.toml, read by spec_nn/dialect.py (their own behaviour that is not data:
+  spec_nn/adapters_book.py, adapters_cs231n.py); a user manifest with ``modules`` is a dialect too;
 * ``manifest``: a TOML file mapping canonical names to ``module:callable`` (see :class:`Submission` and
-  :class:`ManifestAdapter`, here).
+  :class:`ManifestAdapter`, here; the vocabulary beyond that: spec_nn/vocabulary.py).
 
 This module holds what the dialects share: the worker's view of a case, the submission loader, the
-:class:`Adapter` record, the helpers both dialects call, and the registry of the dialect tables
-(:func:`dialect_table`, :func:`core_components`, :func:`fixed_hp`), which imports a dialect module on first use
-(the dialect modules import this one).
+:class:`Adapter` record, the helpers the dialects call, and the dialects' data for the grader
+(:func:`dialect_table`, :func:`core_components`, :func:`fixed_hp`, :func:`for_dialect`).
 
 These files run *inside the sandbox worker* (imported from spec_nn's directory as a bare package, without
 spec_nn/__init__.py; they import only NumPy and the standard library).  An adapter returns outputs and
@@ -254,16 +254,6 @@ def load_problem(e: BaseException, root: str, path: str) -> dict:
             "message": f"{head}: {text}" + (f" [{fix}]" if fix else ""), "fix": fix}
 
 
-DIALECT_MODULES = {
-    "book": ("common.functions", "common.layers", "common.optimizer", "common.gradient", "common.util",
-             "two_layer_net", "ch05.two_layer_net", "simple_convnet", "ch07.simple_convnet",  # models
-             "common.multi_layer_net", "common.multi_layer_net_extend"),
-    "cs231n": ("cs231n.layers", "cs231n.optim", "cs231n.gradient_check", "cs231n.layer_utils",
-               "cs231n.classifiers.fc_net", "cs231n.classifiers.cnn"),  # models
-    "manifest": (),
-}
-
-
 class Submission:
     """The imported submission and the per-component adapter calls.
 
@@ -278,9 +268,18 @@ class Submission:
             sys.path.insert(0, self.root)
         self.mods = {}
         self.problems = {}   # short module name ("layers") or manifest component -> load_problem dict
-        if style not in DIALECT_MODULES:
+        if style not in STYLES:
             raise LoadFailure(f"unknown style {style!r}")
-        for name in DIALECT_MODULES[style]:
+        from . import adapters_models, dialect  # noqa: F401 - the models fill MANIFEST_TABLE
+        # a built-in dialect (spec_nn/dialects/<style>.toml) or a manifest with modules (a copied one)
+        self.dialect = dialect.of(style, manifest)
+        modules = self.dialect.modules if self.dialect is not None else ()
+        if self.dialect is not None and style == "manifest":
+            for p in manifest.get("path", ["."]):
+                full = os.path.abspath(os.path.join(self.root, p))
+                if full not in sys.path:
+                    sys.path.insert(0, full)
+        for name in modules:
             path = os.path.join(self.root, *name.split(".")) + ".py"
             if not os.path.exists(path):
                 continue
@@ -295,8 +294,8 @@ class Submission:
         # The dialect's package may hold more files (conv_layers.py, activation.py...): names the canonical
         # files lack are looked up there too, so a student's own file layout is graded, not called missing.
         self.extras = []
-        pkg = DIALECT_MODULES[style][0].split(".")[0] if DIALECT_MODULES[style] else None
-        canonical = set(DIALECT_MODULES[style])
+        pkg = modules[0].split(".")[0] if modules else None
+        canonical = set(modules)
         if pkg and os.path.isdir(os.path.join(self.root, pkg)):
             for f in sorted(os.listdir(os.path.join(self.root, pkg))):
                 name = f"{pkg}.{f[:-3]}"
@@ -309,7 +308,7 @@ class Submission:
         global PY2_TREE
         PY2_TREE = looks_like_python2(self.root)
         self.manifest = {}
-        if style == "manifest":
+        if style == "manifest" and self.dialect is None:
             self._load_manifest(manifest or {})
 
     def _load_manifest(self, manifest):
@@ -376,7 +375,7 @@ class Submission:
         return found
 
     def table(self):
-        return dialect_table(self.style)
+        return self.dialect.table if self.dialect is not None else MANIFEST_TABLE
 
     def problem_of(self, ad) -> dict | None:
         """The load problem of a file this adapter's component comes from (None when they all loaded)."""
@@ -389,8 +388,10 @@ class Submission:
         """{component: {"forward", "backward", "api", "core", "problem"}} for what this submission implements
         (problem: the load problem of its file, when the component is not available because of it)."""
         out = {}
+        plain = self.dialect is None  # a plain manifest (spec_nn/vocabulary.py), not a dialect manifest
+        core = self.dialect.core if self.dialect is not None else ()
         for comp, ad in self.table().items():
-            if self.style == "manifest":
+            if plain:
                 e = self.manifest.get(comp)
                 has = (e is not None and ("forward" in e or "class" in e),
                        e is not None and ("backward" in e or "grad" in e))
@@ -398,10 +399,10 @@ class Submission:
                 has = ad.available(self)
             problem = self.problem_of(ad)
             out[comp] = {"forward": bool(has[0]), "backward": bool(has[1]), "api": ad.api(self) if has[0] else "",
-                         "core": comp in core_components(self.style), "problem": None if has[0] else problem,
+                         "core": comp in core, "problem": None if has[0] else problem,
                          # graded through another file of the submission while one it could come from failed
                          "note": (problem or {}).get("message", "") if has[0] else ""}
-        if self.style == "manifest":
+        if plain:
             for comp in self.manifest:
                 out.setdefault(comp, {"forward": True, "backward": "backward" in self.manifest[comp]
                                       or "grad" in self.manifest[comp], "api": comp,
@@ -410,14 +411,19 @@ class Submission:
                 out[comp] = {"forward": False, "backward": False, "api": comp, "core": True, "problem": p}
         return {"components": out, "modules": sorted(self.mods), "problems": self.problems}
 
+    def _adapter(self, comp):
+        if self.dialect is not None:
+            return self.table().get(comp)
+        return MANIFEST_TABLE.get(comp, MANIFEST_TABLE_ENTRY)
+
     def forward(self, comp, case, options):
-        ad = self.table().get(comp) if self.style != "manifest" else MANIFEST_TABLE.get(comp, MANIFEST_TABLE_ENTRY)
+        ad = self._adapter(comp)
         if ad is None:
             raise Missing(f"{comp} is not part of the {self.style} dialect")
         return ad.forward(self, comp, case, options)
 
     def backward(self, comp, case, dout, options):
-        ad = self.table().get(comp) if self.style != "manifest" else MANIFEST_TABLE.get(comp, MANIFEST_TABLE_ENTRY)
+        ad = self._adapter(comp)
         if ad is None:
             raise Missing(f"{comp} is not part of the {self.style} dialect")
         return ad.backward(self, comp, case, dout, options)
@@ -572,48 +578,62 @@ def case_labels(c):
 
 
 # ------------------------------------------------------------------------------------------------------
-# The dialect tables: spec_nn/adapters_<style>.py, each with TABLE ({component: Adapter}), CORE (the components
-# the dialect defines: others are graded when present, never counted as missing) and FIXED_HP (hyper-parameters
-# the dialect hard-codes: the grader draws cases with these values, e.g. the book's eps).
+# The dialects: manifests with modules (spec_nn/dialect.py), the built-in ones in spec_nn/dialects/<style>.toml.
+# Per entry: ``fixed`` {hp: value} the dialect hard-codes (cases are drawn at it), ``cases`` keywords of the
+# record's case factories (divisible geometries, no pooling pad, 2-D affine input, a hard-coded eps...),
+# ``accept`` {convention: variants} (a rubric's [accept] wins), ``entries`` further entry points of a component
+# (a second backward, a derivative-style helper): its cases draw hp ``entry`` among those the submission has
+# (the adapter's api string lists them after "also:"), and the adapter routes the call there.
 
 DIALECTS = ("book", "cs231n")
 
 
-def dialect(style):
-    """The module of a dialect's adapters, imported on first use (spec_nn/adapters_<style>.py)."""
-    return importlib.import_module(f".adapters_{style}", __package__)
+def dialect_of(style, manifest=None):
+    from . import dialect
+    return dialect.of(style, manifest)
 
 
-def dialect_table(style) -> dict:
-    """{component: Adapter} for a style (the manifest's table is empty: its entries name their callables)."""
-    return dialect(style).TABLE if style in DIALECTS else MANIFEST_TABLE
+def dialect_table(style, manifest=None) -> dict:
+    """{component: Adapter} for a style (a plain manifest's table holds the models: its entries name callables)."""
+    d = dialect_of(style, manifest)
+    if d is None:
+        from . import adapters_models  # noqa: F401 - its models fill MANIFEST_TABLE
+    return d.table if d is not None else MANIFEST_TABLE
 
 
-def core_components(style) -> tuple:
-    """The components a style defines (none for the manifest: it defines what it maps)."""
-    return dialect(style).CORE if style in DIALECTS else ()
+def core_components(style, manifest=None) -> tuple:
+    """The components a style defines (none for a plain manifest: it defines what it maps)."""
+    d = dialect_of(style, manifest)
+    return d.core if d is not None else ()
 
 
-def fixed_hp(style) -> dict:
+def fixed_hp(style, manifest=None) -> dict:
     """{component: {hyper-parameter: value}} a style hard-codes."""
-    return dialect(style).FIXED_HP if style in DIALECTS else {}
+    d = dialect_of(style, manifest)
+    return d.of_entry("fixed") if d is not None else {}
 
 
-# What else a dialect module may declare, all data (issue 9 turns them into manifest tables):
-#   CASES   {component: {keyword: value}}: how its API restricts the inputs drawn (keywords of the record's case
-#           factories: divisible geometries, no pooling pad, 2-D affine input, a hard-coded eps...);
-#   ACCEPT  {component: {convention: variants}}: named variants the dialect accepts (a rubric's [accept] wins);
-#   ENTRIES {component: (entry, ...)}: further entry points of a component (a second backward, a derivative-style
-#           helper); the cases of a component draw hp ``entry`` among those the submission has (the adapter's api
-#           string lists them after "also:"), and the adapter routes the call there.
+def dialect_data(style, name, manifest=None) -> dict:
+    """{component: value} of one per-entry key: CASES (cases; lists as tuples), ACCEPT (accept), ENTRIES
+    (entries, as names), NOT_IN_API (not_in_api: properties of what the dialect's API cannot express)."""
+    d = dialect_of(style, manifest)
+    if d is None:
+        return {}
+    if name == "ENTRIES":
+        return {c: d.entry_names(c) for c in d.entries if d.entry_names(c)}
+    key = {"CASES": "cases", "ACCEPT": "accept", "FIXED_HP": "fixed", "NOT_IN_API": "not_in_api",
+           "COURSE_PROVIDED": "course_provided"}.get(name, name)
+    data = d.of_entry(key)
+    if key == "cases":  # keywords of the case factories: hashable (the strategies are cached by them)
+        data = {c: {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()} for c, kw in data.items()}
+    if key == "not_in_api":
+        data = {c: tuple(v) for c, v in data.items()}
+    return data
 
-def dialect_data(style, name) -> dict:
-    return dict(getattr(dialect(style), name, {}) or {}) if style in DIALECTS else {}
 
-
-def dialect_property_names(comp, style) -> tuple:
+def dialect_property_names(comp, style, manifest=None) -> tuple:
     """The property names of ``comp`` as ``style`` grades it (without the dialect's NOT_IN_API ones)."""
-    absent = set(dialect_data(style, "NOT_IN_API").get(comp.name, ()))
+    absent = set(dialect_data(style, "NOT_IN_API", manifest).get(comp.name, ()))
     return tuple(p for p in comp.property_names if p not in absent)
 
 
@@ -665,18 +685,19 @@ def for_dialect(comp, style, accept=None, info=None, manifest=None):
     at its FIXED_HP and drawing the further ENTRIES the submission has (``info``: the loaded submission's
     description), and the dialect's ACCEPT under the rubric's ``accept``.  Runs in the grading process."""
     import dataclasses
-    entry = ((manifest or {}).get("components") or {}).get(comp.name) if style == "manifest" else None
+    d = dialect_of(style, manifest)
+    entry = ((manifest or {}).get("components") or {}).get(comp.name) if style == "manifest" and d is None else None
     if isinstance(entry, dict):  # a manifest entry's restrictions, fixed values and variants (spec_nn/vocabulary.py)
         from . import vocabulary
         return vocabulary.for_entry(comp, entry, accept)
-    fixed = fixed_hp(style).get(comp.name, {})
-    kw = dialect_data(style, "CASES").get(comp.name, {})
-    declared = dialect_data(style, "ENTRIES").get(comp.name, ())
+    fixed = fixed_hp(style, manifest).get(comp.name, {})
+    kw = dialect_data(style, "CASES", manifest).get(comp.name, {})
+    declared = dialect_data(style, "ENTRIES", manifest).get(comp.name, ())
     api = (((info or {}).get("components") or {}).get(comp.name) or {}).get("api", "")
     entries = tuple(e for e in declared if e in entries_in(api))
-    merged = {k: tuple(v) for k, v in dialect_data(style, "ACCEPT").get(comp.name, {}).items()}
+    merged = {k: tuple(v) for k, v in dialect_data(style, "ACCEPT", manifest).get(comp.name, {}).items()}
     merged.update(accept or {})
-    absent = set(dialect_data(style, "NOT_IN_API").get(comp.name, ()))
+    absent = set(dialect_data(style, "NOT_IN_API", manifest).get(comp.name, ()))
     if absent:  # properties of what the dialect's API cannot express (CS231n's max pool has no pad)
         comp = dataclasses.replace(comp, properties=tuple(p for p in comp.properties if p.name not in absent))
     if kw or entries or fixed:

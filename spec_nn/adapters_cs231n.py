@@ -1,8 +1,15 @@
-"""CS231n-dialect adapters.
+"""The CS231n dialect's own behaviour, as registered builders.
 
-``cs231n/layers.py`` ``*_forward(...) -> (out, cache)`` / ``*_backward(dout, cache)``, loss functions
-returning ``(loss, dx)``, ``cs231n/optim.py`` update rules with config dicts, ``cs231n/gradient_check.py``.
-Runs inside the sandbox worker like spec_nn/adapters.py, which looks TABLE, CORE and FIXED_HP up.
+The dialect itself is data: spec_nn/dialects/cs231n.toml (read by spec_nn/dialect.py).  What is left here cannot
+sensibly be data, and an entry names it with ``adapter = "cs231n.NAME"`` (a course's copied manifest can too):
+
+* ``cs231n.max_pool``: ``max_pool_forward_naive`` has no padding; a case with pad > 0 is padded here with -inf;
+* ``cs231n.dropout``: what ``p`` means (keep or drop) read from the submission's docstring, else its outputs,
+  unless the adapter option ``p_meaning`` says;
+* ``cs231n.batch_norm`` (``name``, ``alt``): bn_param built from the case, the running statistics read back out
+  of it after forward, the eval-mode gradient derived from the test-mode forward, ``alt`` a second backward.
+
+Runs inside the sandbox worker like spec_nn/adapters.py.
 """
 from __future__ import annotations
 
@@ -11,48 +18,7 @@ import re
 
 import numpy as np
 
-from .adapters import (ENTRY_MARK, W, Adapter, CaseView, WrongType, arr, as_dict_grads, call_with_h, case_labels, conv_hp,
-                       dropout_ratio, is_train, labels_int, optimizer_case, optimizer_kwargs, pair, pool_hp,
-                       spec_function, trajectory)
-
-
-def cs_layer(name, args, grads, *, param=None, out_grad=lambda g: g, gamma_shape=None, api_mod="layers",
-             fwd_name=None, bwd_name=None):
-    """``fwd(*args(case)[, param(case)]) -> (out, cache)``, ``bwd(dout, cache) -> dx[, dw, ...]``."""
-    fwd_name = fwd_name or f"{name}_forward"
-    bwd_name = bwd_name or f"{name}_backward"
-
-    def run_fwd(sub, c, o):
-        a = list(args(c, o))
-        if param is not None:
-            a.append(param(c, o))
-        res = pair(sub.attr(api_mod, fwd_name)(*a), fwd_name)
-        return res
-
-    def forward(sub, c, o):
-        out, _cache = run_fwd(sub, c, o)
-        if isinstance(out, np.ndarray) and gamma_shape is not None:
-            pass
-        return {"out": arr(out, fwd_name)}
-
-    def backward(sub, c, dout, o):
-        _out, cache = run_fwd(sub, c, o)
-        res = sub.attr(api_mod, bwd_name)(dout, cache)
-        if len(grads) == 1:
-            if isinstance(res, (tuple, list)) and len(res) == 1:
-                res = res[0]
-            res = (res,)
-        else:
-            res = pair(res, bwd_name, len(grads))
-        out = {}
-        for name_, g in zip(grads, res):
-            g = arr(g, bwd_name)
-            if name_ in ("gamma", "beta") and gamma_shape is not None and name_ in c.arrays:
-                g = g.reshape(c.arrays[name_].shape)
-            out[name_] = g
-        return as_dict_grads(c, out.items())
-    return Adapter(forward, backward, needs=(f"{api_mod}.{fwd_name}",), bwd_needs=(f"{api_mod}.{bwd_name}",),
-                   api=f"cs231n.{api_mod}.{fwd_name} / {bwd_name}")
+from .adapters import ENTRY_MARK, Adapter, CaseView, arr, as_dict_grads, dropout_ratio, is_train, pair, pool_hp
 
 
 def cs_padded_pool():
@@ -79,17 +45,6 @@ def cs_padded_pool():
         return {"x": dx}
     return Adapter(forward, backward, needs=(f"layers.{fwd_name}",), bwd_needs=(f"layers.{bwd_name}",),
                    api=f"cs231n.layers.{fwd_name} / {bwd_name}")
-
-
-def cs_loss(fn):
-    def forward(sub, c, o):
-        loss, _dx = pair(sub.attr("layers", fn)(c["x"], labels_int(case_labels(c))), fn)
-        return {"out": arr(loss, fn)}
-
-    def backward(sub, c, dout, o):
-        _loss, dx = pair(sub.attr("layers", fn)(c["x"], labels_int(case_labels(c))), fn)
-        return {"x": arr(dx, fn) * np.asarray(dout).reshape(()).astype(np.asarray(dx).dtype)}
-    return Adapter(forward, backward, needs=(f"layers.{fn}",), api=f"cs231n.layers.{fn}")
 
 
 def _cs_mode(c):
@@ -174,7 +129,6 @@ def _cs_dropout_param(c, o, meaning="keep"):
 
 
 def cs_dropout():
-    base = cs_layer("dropout", lambda c, o: (c["x"],), ("x",), param=_cs_dropout_param)
 
     def call(fn_name, sub, c, o, *lead):
         param = _cs_dropout_param(c, o, p_meaning(sub, o))
@@ -199,12 +153,7 @@ def cs_dropout():
         said = f"p = {doc} probability, as its docstring or comments say" if doc else \
             "p undocumented: read as keep or drop probability, whichever its outputs match"
         return f"cs231n.layers.dropout_forward / dropout_backward ({said})"
-    return Adapter(forward, backward, needs=base.needs, bwd_needs=base.bwd_needs, api=api)
-
-
-def _gn_gamma(c):
-    x = c["x"]
-    return c["gamma"].reshape(1, x.shape[1], 1, 1), c["beta"].reshape(1, x.shape[1], 1, 1)
+    return Adapter(forward, backward, needs=("layers.dropout_forward",), bwd_needs=("layers.dropout_backward",), api=api)
 
 
 def _bn_eval_backward(fwd, name, c, dout, o):
@@ -226,7 +175,6 @@ def cs_batchnorm(name, alt=None):
     """batchnorm / spatial_batchnorm, also returning the running statistics bn_param holds.  ``alt``: a second
     backward of the same cache (batchnorm_backward_alt, the assignment's simplified gradient), the entry point of
     cases whose hp entry names it."""
-    base = cs_layer(name, lambda c, o: (c["x"], c["gamma"], c["beta"]), ("x", "gamma", "beta"))
 
     def forward(sub, c, o):
         bp = _bn_param(c, o)
@@ -251,101 +199,10 @@ def cs_batchnorm(name, alt=None):
     def api(sub):
         has_alt = alt is not None and sub.attr("layers", alt) is not None \
             and sub.attr("layers", f"{name}_backward") is not None
-        return base._api + (ENTRY_MARK + alt if has_alt else "")
-    return Adapter(forward, backward, needs=base.needs, bwd_needs=base.bwd_needs, api=api)
+        return f"cs231n.layers.{name}_forward / {name}_backward" + (ENTRY_MARK + alt if has_alt else "")
+    return Adapter(forward, backward, needs=(f"layers.{name}_forward",), bwd_needs=(f"layers.{name}_backward",),
+                   api=api)
 
 
-def cs_numgrad():
-    def forward(sub, c, o):
-        f = spec_function(c)
-        x = np.array(c["x"], copy=True)
-        res = call_with_h(sub.attr("gradient_check", "eval_numerical_gradient"), f, x, c, verbose=False)
-        return {"out": arr(res, "eval_numerical_gradient")}
-    return Adapter(forward, needs=("gradient_check.eval_numerical_gradient",),
-                   api="cs231n.gradient_check.eval_numerical_gradient")
-
-
-def cs_optimizer(fn, comp):
-    def forward(sub, c, o):
-        pname, w0, grads = optimizer_case(c)
-        f = sub.attr("optim", fn)
-        config = optimizer_kwargs(c, comp, 2)
-        if o.get("initial_t") == "zero":  # the step counter passed in (else the skeleton's setdefault decides)
-            config["t"] = 0
-        w = np.array(w0, copy=True)
-        steps = []
-        for g in grads:
-            res = pair(f(w, np.array(g, copy=True), config), fn)
-            nw, config = res
-            if config is None:
-                raise WrongType(f"{fn} returned config=None, but should return the config dict")
-            w = arr(nw, fn)
-            steps.append(w.copy())
-        return trajectory(c, pname, steps)
-    return Adapter(forward, needs=(f"optim.{fn}",), api=f"cs231n.optim.{fn}")
-
-
-# The components CS231n students write (others are graded when present, never counted as missing).
-CORE = ("relu", "affine", "conv2d", "max_pool2d", "dropout", "batch_norm", "spatial_batch_norm", "layer_norm",
-        "group_norm", "momentum", "rmsprop", "adam")
-
-# What the assignment's skeleton ships already written: graded and shown, never counted (an untouched skeleton
-# would otherwise earn their points, and the course's own code's faults would be charged to the student:
-# audit class B9).
-COURSE_PROVIDED = {
-    "softmax_cross_entropy": "softmax_loss is given at the end of the skeleton's layers.py",
-    "svm_loss": "svm_loss is given at the end of the skeleton's layers.py",
-    "sgd": "sgd is given in the skeleton's optim.py",
-    "numerical_gradient": "gradient_check.py is the course's own file",
-}
-
-# Hyper-parameters CS231n hard-codes: none.
-FIXED_HP: dict = {}
-
-# How the assignments' API restricts the inputs drawn (keywords of the records' case factories).
-CASES = {
-    "conv2d": {"divisible": True},               # conv_forward_naive: "assume (H + 2 pad - HH) % stride == 0"
-    "max_pool2d": {"divisible": True, "pad": 0},  # max_pool_forward_naive: no padding, "(H - HH) % stride == 0"
-}
-
-# Properties about what the dialect's API cannot express: max_pool_forward_naive takes no pad (pool_param has
-# pool_height, pool_width, stride only), so the padding property is not part of this dialect.
-NOT_IN_API = {"max_pool2d": ("pads_with_neg_inf",)}
-
-# Further entry points (the grader draws hp entry among those a submission has).
-ENTRIES = {"batch_norm": ("batchnorm_backward_alt",)}
-
-
-TABLE = {
-    "relu": cs_layer("relu", lambda c, o: (c["x"],), ("x",)),
-    "sigmoid": cs_layer("sigmoid", lambda c, o: (c["x"],), ("x",)),
-    "tanh": cs_layer("tanh", lambda c, o: (c["x"],), ("x",)),
-    "leaky_relu": cs_layer("leaky_relu", lambda c, o: (c["x"],), ("x",)),
-    "prelu": cs_layer("prelu", lambda c, o: (c["x"], c["a"]), ("x", "a")),  # not in the course: (dx, da)
-    "softmax_cross_entropy": cs_loss("softmax_loss"),
-    "svm_loss": cs_loss("svm_loss"),
-    "affine": cs_layer("affine", lambda c, o: (c["x"], c.first(*W), c["b"]), ("x", "w", "b")),
-    "conv2d": cs_layer("conv", lambda c, o: (c["x"], c.first(*W), c["b"]), ("x", "w", "b"),
-                       param=lambda c, o: {"stride": conv_hp(c)[0], "pad": conv_hp(c)[1]},
-                       fwd_name="conv_forward_naive", bwd_name="conv_backward_naive"),
-    "max_pool2d": cs_padded_pool(),
-    "dropout": cs_dropout(),
-    "batch_norm": cs_batchnorm("batchnorm", alt="batchnorm_backward_alt"),
-    "spatial_batch_norm": cs_batchnorm("spatial_batchnorm"),
-    "layer_norm": cs_layer("layernorm", lambda c, o: (c["x"], c["gamma"], c["beta"]), ("x", "gamma", "beta"),
-                           param=lambda c, o: {"eps": float(c.first("eps", default=1e-5))}),
-    "group_norm": cs_layer("spatial_groupnorm", lambda c, o: (c["x"], *_gn_gamma(c), int(c.first("G", "groups",
-                                                                                                 "num_groups"))),
-                           ("x", "gamma", "beta"), param=lambda c, o: {"eps": float(c.first("eps", default=1e-5))},
-                           gamma_shape="1C11"),
-    "sgd": cs_optimizer("sgd", "sgd"),
-    "momentum": cs_optimizer("sgd_momentum", "momentum"),
-    "nesterov": cs_optimizer("sgd_nesterov", "nesterov"),
-    "adagrad": cs_optimizer("adagrad", "adagrad"),
-    "rmsprop": cs_optimizer("rmsprop", "rmsprop"),
-    "adam": cs_optimizer("adam", "adam"),
-    "numerical_gradient": cs_numgrad(),
-}
-
-from . import adapters_models  # noqa: E402 - the models (two_layer_net, fc_net, conv_net)
-TABLE.update(adapters_models.CS231N)
+# The builders ``adapter = "cs231n.NAME"`` names (spec_nn/dialect.py).
+ESCAPES = {"max_pool": cs_padded_pool, "dropout": cs_dropout, "batch_norm": cs_batchnorm}

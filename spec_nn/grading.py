@@ -141,6 +141,10 @@ def refused_manifest_entries(manifest: dict | None, allow_torch: bool) -> dict:
         return {}
     blocked = ANSWER_KEY_MODULES + (() if allow_torch else TORCH_MODULES)
     out = {}
+    if manifest.get("modules"):  # a dialect manifest names files of its modules: those are what it imports
+        bad = [m for m in manifest["modules"] if str(m).split(".")[0] in blocked]
+        return {name: f"the manifest's modules include {bad[0]!r}, which is not graded"
+                for name in manifest.get("components", {})} if bad else {}
     for name, entry in manifest.get("components", {}).items():
         from .vocabulary import refs as vocabulary_refs
         refs = vocabulary_refs(entry)  # forward, backward, class and the objects inside values
@@ -164,6 +168,17 @@ def check_manifest(manifest: dict, mpath: str) -> dict:
     if not isinstance(path, list) or not all(isinstance(p, str) for p in path):
         raise UsageError(f"{mpath}: path = {manifest['path']!r} must be a directory or a list of directories")
     manifest["path"] = path
+    if "modules" in manifest:  # a dialect manifest (a copied built-in one): spec_nn/dialect.py
+        from . import dialect
+        why = dialect.check(manifest)
+        if why:
+            raise UsageError(f"{mpath}: {why}")
+        from .registry import COMPONENTS
+        for name, entry in manifest["components"].items():
+            why = vocabulary_accept(name, entry, COMPONENTS)
+            if why:
+                raise UsageError(f"{mpath}: {why}")
+        return manifest
 
     def callable_ref(name, key, ref):
         if not isinstance(ref, str) or not ref.partition(":")[0] or not ref.partition(":")[2]:
@@ -196,6 +211,11 @@ def check_manifest(manifest: dict, mpath: str) -> dict:
     if not isinstance(compat, list) or any(c not in COMPAT for c in compat):
         raise UsageError(f"{mpath}: compat = {compat!r} must be a list of {', '.join(COMPAT)}")
     return manifest
+
+
+def vocabulary_accept(name: str, entry: dict, components: dict) -> str:
+    from . import vocabulary
+    return vocabulary.check_accept(name, entry, components[name]) if name in components else ""
 
 
 def _check_vocabulary_entry(name: str, entry: dict, mpath: str) -> bool:
@@ -500,10 +520,10 @@ def dialect_requires_backward(style: str, name: str, manifest: dict | None = Non
     """Whether the dialect's API for ``name`` always has a backward (whatever this submission implements): the
     properties needing one then count in the possible total even when the submission lacks it.  Not when the
     dialect also offers a forward-only form (the book's functions.relu beside layers.Relu) or none at all."""
-    if style == "manifest":
+    from .adapters import dialect_of, dialect_table
+    if style == "manifest" and dialect_of(style, manifest) is None:
         entry = ((manifest or {}).get("components") or {}).get(name)
         return isinstance(entry, dict) and ("backward" in entry or "grad" in entry)
-    from .adapters import dialect_table
 
     class Only:  # a submission that has every attribute of the given modules, and nothing else
         def __init__(self, mods):
@@ -512,7 +532,7 @@ def dialect_requires_backward(style: str, name: str, manifest: dict | None = Non
         def attr(self, mod, attr):
             return object if mod in self.mods else None
 
-    ad = dialect_table(style).get(name)
+    ad = dialect_table(style, manifest).get(name)
     if ad is None:
         return False
     try:
@@ -525,17 +545,21 @@ def dialect_requires_backward(style: str, name: str, manifest: dict | None = Non
 
 def counted_components(style: str, manifest: dict | None) -> set:
     """The components whose properties make up the possible total: the dialect's core components, or the
-    components a manifest maps.  Fixed before anything runs."""
-    if style == "manifest":
+    components a manifest maps (a dialect manifest's ``core``, when it has one).  Fixed before anything runs."""
+    from .adapters import core_components, dialect_of
+    d = dialect_of(style, manifest)
+    if style == "manifest" and (d is None or not d.core):
         return set(((manifest or {}).get("components") or {}))
-    from .adapters import core_components
-    return set(core_components(style))
+    return set(core_components(style, manifest))
 
 
-def counted_models(style: str, root: str) -> set:
+def counted_models(style: str, root: str, manifest: dict | None = None) -> set:
     """The model components whose files the submission has (they count in the possible total then)."""
+    from .adapters import dialect_of
     from .adapters_models import MODEL_FILES
-    return {name for name, files in MODEL_FILES.get(style, {}).items()
+    d = dialect_of(style, manifest)
+    models = d.models if d is not None else style
+    return {name for name, files in MODEL_FILES.get(models, {}).items()
             if any(os.path.isfile(os.path.join(root, f)) for f in files)}
 
 
@@ -684,7 +708,7 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
         if not any(impl_info.get(n, {}).get("forward") or impl_info.get(n, {}).get("problem") for n in COMPONENTS):
             raise LoadError(f"no component of the specification found in the {style}-style submission")
         results, status_of = [], {}
-        counted = counted_components(style, manifest) | counted_models(style, root)
+        counted = counted_components(style, manifest) | counted_models(style, root, manifest)
         for name in _order(names, COMPONENTS):
             comp = COMPONENTS[name]
             have = impl_info.get(name, {})
@@ -700,14 +724,14 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
                 prob = have["problem"]
                 entry["properties"] = [{"name": p, "id": f"{name}::{p}", "status": prob["status"],
                                         "message": prob["message"], "points": rub.points_for(name, p), "earned": 0.0}
-                                       for p in dialect_property_names(comp, style)]
+                                       for p in dialect_property_names(comp, style, manifest)]
                 entry["status"], entry["message"], entry["fix"] = prob["status"], prob["message"], prob.get("fix", "")
             elif not have.get("forward"):
                 why = ("not implemented by the submission" if have.get("core")
                        else f"not part of the {style} dialect")
                 entry["properties"] = [{"name": p, "id": f"{name}::{p}", "status": "missing", "message": why,
                                         "points": rub.points_for(name, p), "earned": 0.0}
-                                       for p in dialect_property_names(comp, style)]
+                                       for p in dialect_property_names(comp, style, manifest)]
                 entry["status"], entry["message"] = "missing", why
             else:  # graded on its own; a failing part it is built from is a note beside its verdicts
                 probe: dict = {}

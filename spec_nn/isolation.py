@@ -90,7 +90,7 @@ def level() -> tuple[str, str]:
 
 _RUNTIME: str | None = None
 # what the worker imports besides the adapters (spec_nn/adapters*.py) and the numerical-gradient test functions
-WORKER_FILES = ("_worker.py", "wire.py", "vocabulary.py")
+WORKER_FILES = ("_worker.py", "wire.py", "vocabulary.py", "dialect.py")
 
 
 def runtime_dir() -> str:
@@ -101,7 +101,8 @@ def runtime_dir() -> str:
         sweep_stale()
         d = tempfile.mkdtemp(prefix=f"spec_nn-worker-{os.getpid()}-")
         files = [*WORKER_FILES, *map(os.path.basename, glob.glob(os.path.join(HERE, "adapters*.py"))),
-                 os.path.join("reference", "gradient.py")]
+                 os.path.join("reference", "gradient.py"),
+                 *(os.path.join("dialects", os.path.basename(f)) for f in glob.glob(os.path.join(HERE, "dialects", "*.toml")))]
         for f in files:
             os.makedirs(os.path.dirname(os.path.join(d, f)), exist_ok=True)
             shutil.copyfile(os.path.join(HERE, f), os.path.join(d, f))

@@ -70,7 +70,7 @@ class Rubric:
 
     def adapter_options(self, component: str, style: str) -> list[dict]:
         """Every combination of accepted adapter variants, the default first."""
-        conf = dict(ADAPTER_DEFAULTS.get((style, component), {}))
+        conf = dict(adapter_defaults(style).get(component, {}))
         conf.update({k: list(v) if isinstance(v, (list, tuple)) else [v]
                      for k, v in self.adapter.get(component, {}).items()})
         if not conf:
@@ -87,13 +87,17 @@ class Rubric:
 # Gradescope's test visibilities (hidden tests still count).
 VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")
 
-# How a dialect reads an argument, by default (named variants a rubric can widen).
-# cs231n adam: the course's own skeleton sets config.setdefault('t', 1) in some years (0 in others), so a
-# correct "t += 1, then correct the bias" lands on t = 2 at the first step: the step counter is given as the
-# specification's 0 when the skeleton's default does not explain the outputs (the course's default, not the
-# student's code: audit class B9).
-ADAPTER_DEFAULTS = {("cs231n", "dropout"): {"p_meaning": ["as_documented"]},  # its docstring, else its outputs
-                    ("cs231n", "adam"): {"initial_t": ["skeleton", "zero"]}}
+def adapter_defaults(style: str) -> dict:
+    """{component: {option: [values]}}: how a dialect reads an argument by default (its entries' ``options``;
+    named variants a rubric can widen): cs231n's dropout p_meaning = as_documented; cs231n's adam initial_t =
+    skeleton, zero (the course's own skeleton sets config.setdefault('t', 1) in some years, 0 in others: the
+    step counter is given as the specification's 0 when the skeleton's default does not explain the outputs,
+    audit class B9)."""
+    from .adapters import dialect_data
+    return {c: {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in opts.items()}
+            for c, opts in dialect_data(style, "options").items()}
+
+
 ADAPTER_VARIANTS = {"p_meaning": ("keep", "drop"), "initial_t": ("skeleton", "zero")}
 
 

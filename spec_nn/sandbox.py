@@ -40,7 +40,7 @@ MAX_REPLY = wire.DEFAULT_CAP    # bytes; a larger reply is a protocol error, nev
 KINDS = ("timeout", "crash", "memory", "raised", "wrong_type", "environment", "protocol", "nondeterministic")
 # How the worker reseeds NumPy's global RNG before a call, by dialect: "same" (the book's Dropout has no seed
 # argument and draws from the global RNG) or "vary" (CS231n passes a seed: ignoring it must show).
-RESEED = {"book": "same", "cs231n": "vary", "manifest": "same"}
+# (A dialect manifest's ``reseed``: spec_nn/dialects/<style>.toml.)
 
 
 class LoadError(Exception):
@@ -229,7 +229,9 @@ class Session:
         self.isolation: dict = {}
         self.output = ""  # what the submission printed (truncated, sanitised)
         self.calls = 0
-        self.reseed = RESEED.get(style, "same")
+        from .adapters import dialect_of
+        d = dialect_of(style, manifest)
+        self.reseed = d.reseed if d is not None else "same"
 
     def _text(self, s, lines=True, limit=4000) -> str:
         """Student text, sanitised, with the worker's view of the submission mapped back to its real path."""

@@ -14,11 +14,15 @@ class Fake:
     def __init__(self, present):
         self.present = set(present)
         self.problems = {}
+        self.root = "/nonexistent"  # book 1 edition (no common/layers.py to read)
 
     def attr(self, mod, name):
         if f"{mod}.{name}" in self.present or f"{mod}.*" in self.present:
             return _callable
         return None
+
+
+BOOK2 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "book2_tree")
 
 
 def _callable(*a, **k):
@@ -50,6 +54,10 @@ def fingerprint(table) -> dict:
             sub = Fake(present)
             f, b = ad.available(sub)
             rows[label] = [bool(f), bool(b), ad.api(sub) if f else ""]
+            if "functions.*" in present or any(p.startswith("functions.") for p in present):
+                sub2 = Fake(present)
+                sub2.root = BOOK2  # a book 2 tree: its row-wise functions
+                rows[label + " (book 2)"] = [bool(f), bool(b), ad.api(sub2) if f else ""]
         out[comp] = {"modules": adapter_modules(ad), "names": _names(ad), "subs": rows}
     return out
 
@@ -62,7 +70,7 @@ def current() -> dict:
                       "fixed": fixed_hp(style),
                       **{k: {c: {kk: list(vv) if isinstance(vv, tuple) else vv for kk, vv in v.items()}
                              if isinstance(v, dict) else list(v) for c, v in dialect_data(style, k).items()}
-                         for k in ("CASES", "ACCEPT", "ENTRIES")}}
+                         for k in ("CASES", "ACCEPT", "ENTRIES", "NOT_IN_API")}}
     return json.loads(json.dumps(out))
 
 

@@ -5,7 +5,7 @@ import types
 import numpy as np
 import pytest
 
-from spec_nn import adapters_cs231n
+from spec_nn.adapters import dialect_table
 from spec_nn.adapters import CaseView
 from spec_nn.grading import grade_submission
 
@@ -114,7 +114,7 @@ def test_eval_backward_is_derived_from_the_test_mode_forward(tmp_path, spatial):
     case = CaseView({"x": x, "gamma": gamma, "beta": beta, "running_mean": rm, "running_var": rv}, {},
                     {"mode": "eval", "eps": 1e-5, "momentum": 0.9})
     name = "spatial_batch_norm" if spatial else "batch_norm"
-    got = adapters_cs231n.TABLE[name]._bwd(sub, case, dout, {})
+    got = dialect_table("cs231n")[name]._bwd(sub, case, dout, {})
     view = (1, 4, 1, 1) if spatial else (4,)
     axes = (0, 2, 3) if spatial else (0,)
     inv = 1 / np.sqrt(rv + 1e-5).reshape(view)
