@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "conformance": ("spec_nn.conformance_report", "run every property and scenario; write JSON and HTML"),
     "bench": ("spec_nn.bench", "benchmark: examples/s per component, harness overhead, FD evaluations"),
     "gradescope-bundle": ("spec_nn.gradescope", "write an autograder.zip for Gradescope (setup.sh, run_autograder)"),
+    "dialect": ("spec_nn.dialect_cli", "print a built-in dialect's manifest, or copy it to edit (book, cs231n)"),
 }
 
 

@@ -94,3 +94,12 @@ def test_a_copied_manifest_keeps_the_dialect_data(tmp_path):
                            max_examples=5)
     statuses = {c["name"]: c["status"] for c in res["components"] if c["name"] in ("batch_norm", "adam")}
     assert statuses == {"batch_norm": "pass", "adam": "pass"}, statuses
+
+
+def test_spec_nn_dialect_copies_a_built_in_manifest(tmp_path, capsys):
+    from spec_nn.cli import main
+    assert main(["dialect", "copy", "cs231n", str(tmp_path)]) == 0
+    assert (tmp_path / "spec_nn.toml").read_text() == open(dialect.path_of("cs231n")).read()
+    assert main(["dialect", "copy", "cs231n", str(tmp_path)]) == 2  # never overwrites
+    assert main(["dialect", "show", "book"]) == 0
+    assert 'dialect = "book"' in capsys.readouterr().out
