@@ -367,10 +367,12 @@ def _cs231n(name, component, case, c, want_bwd, options, entry, root="."):
 
 def _manifest(name, case, want_bwd, manifest):
     entry = ((manifest or {}).get("components") or {}).get(name)
-    if entry is None:
+    if entry is None or (manifest or {}).get("modules"):  # a dialect manifest: the check line shows the call
         return None
     if isinstance(entry, str):
         entry = {"forward": entry}
+    if "class" in entry:
+        return _manifest_object(entry, case, want_bwd)
     names = entry.get("args") or list(case.arrays) + list(case.consts)
     hp = {n: case.hp[n] for n in (entry.get("hp") or ()) if n in case.hp}
     if entry.get("pass_hp") == "all":
@@ -388,6 +390,79 @@ def _manifest(name, case, want_bwd, manifest):
     lines += [f"out = forward_fn({call})", "print(out)"]
     if want_bwd and "backward" in entry:
         lines += [f"grads = backward_fn(dout.copy(), {call})", "print(grads)"]
+    return lines
+
+
+def _vocab_code(v, case, in_args=False):
+    """A manifest vocabulary value as code of the snippet: "$x" (or a name in args) the case's variable,
+    "$x.shape[1]" one of its sizes, anything else a literal."""
+    from .vocabulary import REF
+    if isinstance(v, str):
+        m = REF.match(v)
+        if m:
+            return f"{m.group(1)}.shape[{m.group(2)}]" if m.group(2) is not None else _copied(m.group(1), case)
+        return _copied(v, case) if in_args else lit(v)
+    if isinstance(v, list):
+        return "(" + ", ".join(_vocab_code(x, case, in_args) for x in v) + ("," if len(v) == 1 else "") + ")"
+    if isinstance(v, dict) and "value" in v:
+        return lit(v["value"])
+    if isinstance(v, dict) and "class" in v:
+        mod, _, attr = v["class"].partition(":")
+        init = ", ".join(f"{k}={_vocab_code(x, case)}" for k, x in (v.get("init") or {}).items())
+        return f"__import__({mod!r}, fromlist=[{attr!r}]).{attr}({init})"
+    return lit(v)
+
+
+def _copied(name, case):
+    return f"{name}.copy()" if isinstance(case.get(name), np.ndarray) else name
+
+
+def _manifest_object(entry, case, want_bwd):
+    """A vocabulary ``class`` entry: the object constructed, its parameters set, forward (and backward) called
+    on the same instance, the stored gradients printed (layouts as the manifest declares are noted, not done)."""
+    mod, _, attr = entry["class"].partition(":")
+    lines = [f"from {mod} import {attr.split('.')[0]} as Layer" + (f"  # {entry['class']}" if "." in attr else "")]
+    if "." in attr:
+        lines.append(f"Layer = Layer.{attr.split('.', 1)[1]}")
+    if entry.get("layout"):
+        lines.append(f"# the grader converts to the library's layout first: {entry['layout']!r}")
+    init = [_vocab_code(a, case) for a in entry.get("init_args", ())]
+    init += [f"{k}={_vocab_code(v, case)}" for k, v in (entry.get("init") or {}).items()]
+    at = entry.get("params_at", ".")
+    if at == "init":
+        init += [f"{lib}={_copied(spec, case)}" for lib, spec in (entry.get("params") or {}).items()]
+    lines.append(f"layer = Layer({', '.join(init)})")
+    call_kw = dict(entry.get("call_kw") or {})
+    mode = entry.get("mode") or {}
+    if mode.get("by") == "keyword" and "mode" in case.hp:
+        call_kw[mode["name"]] = mode.get(str(case.hp["mode"]), str(case.hp["mode"]) == "train")
+    elif mode.get("by") == "method" and mode.get(str(case.hp.get("mode", ""))):
+        lines.append(f"layer.{mode[str(case.hp['mode'])]}()")
+    elif mode.get("by") == "attribute" and str(case.hp.get("mode", "")) in mode:
+        lines.append(f"layer.{mode['name']} = {lit(mode[str(case.hp['mode'])])}")
+    args = entry.get("args") or list(case.arrays) + list(case.consts)
+    call = ", ".join([_vocab_code(a, case, in_args=True) for a in args] + [f"{k}={lit(v)}" for k, v in call_kw.items()])
+    method = entry.get("call", "forward")
+    if entry.get("prime"):
+        lines.append(f"layer.{method}({call})  # a first forward: lazy initialisation")
+    for lib, spec in (entry.get("params") or {}).items() if at != "init" else ():
+        lines.append(f"layer.{lib} = {_copied(spec, case)}" if at == "." else f"layer.{at}[{lib!r}] = {_copied(spec, case)}")
+    lines += [f"out = layer.{method}({call})", "print(out)"]
+    grad = entry.get("grad", "backward")
+    if want_bwd and entry.get("backward_style", "chain") == "chain" and "optimizer" not in entry:
+        grad_kw = ", ".join(f"{k}={lit(v)}" for k, v in (entry.get("grad_kw") or {}).items())
+        lines += [f"grads = layer.{grad}(dout.copy(){', ' + grad_kw if grad_kw else ''})", "print(grads)"]
+        grads, gat = entry.get("grads"), entry.get("grads_at", ".")
+        if isinstance(grads, list):
+            lines += [f"print(layer.{gat}[{i}])  # d{spec}" for i, spec in enumerate(grads)]
+        elif isinstance(grads, dict):
+            lines += [f"print(layer.{lib})  # d{spec}" if gat == "." else f"print(layer.{gat}[{lib!r}])  # d{spec}"
+                      for lib, spec in grads.items()]
+    elif want_bwd:
+        grad_args = entry.get("grad_args", args)
+        lines += [f"d = layer.{grad}({', '.join(_vocab_code(a, case, in_args=True) for a in grad_args)})",
+                  "print(d)  # times dout: the gradient" if entry.get("backward_style") in ("derivative", "scale")
+                  else "print(d)"]
     return lines
 
 

@@ -237,3 +237,36 @@ def test_snippets_of_manifests_book2_lists_and_gradient_attributes_run_and_repro
     assert "print(layer.dw)" in codes
     bad = _check_all(jobs)
     assert not bad, "\n".join(bad[:4])
+
+
+def test_snippets_of_a_vocabulary_class_entry_construct_the_object_and_call_its_methods(tmp_path):
+    man = tmp_path / "objman"
+    man.mkdir()
+    (man / "ops.py").write_text(
+        "import numpy as np\n"
+        "class Dense:\n"
+        "    def __init__(self, W, b):\n"
+        "        self.W, self.b = W, b\n"
+        "    def forward(self, x):\n"
+        "        self.x = x\n"
+        "        return x @ self.W + self.b + 1\n"
+        "    def backward(self, dout):\n"
+        "        self.dW = 2 * self.x.T @ dout\n"
+        "        self.db = dout.sum(axis=0)\n"
+        "        return dout @ self.W.T\n")
+    (man / "spec_nn.toml").write_text(
+        '[components.affine]\nclass = "ops:Dense"\nparams_at = "init"\nparams = {W = "w", b = "b"}\n'
+        'args = ["x"]\ngrad = "backward"\ngrads = {dW = "w", db = "b"}\nrestrict = {ndim = 2}\n')
+    res = grade_submission(str(man / "spec_nn.toml"), components=["affine"], max_examples=6)
+    jobs = []
+    for c in res["components"]:
+        for p in c["properties"]:
+            jobs += _jobs_from_verdict(p, {"id": f"{c['name']}::{p['name']}", "prop": p["name"]})
+    assert jobs
+    codes = "\n".join(j["code"] for j in jobs)
+    assert "forward_fn" not in codes
+    assert "from ops import Dense as Layer" in codes and "layer = Layer(W=w.copy(), b=b.copy())" in codes
+    assert "out = layer.forward(x.copy())" in codes
+    assert "grads = layer.backward(dout.copy())" in codes and "print(layer.dW)  # dw" in codes
+    bad = _check_all(jobs)
+    assert not bad, "\n".join(bad[:4])
