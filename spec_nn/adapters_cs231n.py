@@ -153,7 +153,8 @@ def cs_dropout():
         said = f"p = {doc} probability, as its docstring or comments say" if doc else \
             "p undocumented: read as keep or drop probability, whichever its outputs match"
         return f"cs231n.layers.dropout_forward / dropout_backward ({said})"
-    return Adapter(forward, backward, needs=("layers.dropout_forward",), bwd_needs=("layers.dropout_backward",), api=api)
+    return Adapter(forward, backward, needs=("layers.dropout_forward",), bwd_needs=("layers.dropout_backward",),
+                   api=api)
 
 
 def _bn_eval_backward(fwd, name, c, dout, o):

@@ -572,7 +572,8 @@ def check_entry(where: str, e) -> str:
         return f"{where}: must be a table"
     extra = set(e) - ENTRY_KEYS
     if extra:
-        return f"{where}.{sorted(extra)[0]}: unknown key in a dialect manifest entry; known: {', '.join(sorted(ENTRY_KEYS))}"
+        return (f"{where}.{sorted(extra)[0]}: unknown key in a dialect manifest entry; known: "
+                f"{', '.join(sorted(ENTRY_KEYS))}")
     if "adapter" in e:
         try:
             escape(e["adapter"])

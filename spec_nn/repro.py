@@ -446,7 +446,8 @@ def _manifest_object(entry, case, want_bwd):
     if entry.get("prime"):
         lines.append(f"layer.{method}({call})  # a first forward: lazy initialisation")
     for lib, spec in (entry.get("params") or {}).items() if at != "init" else ():
-        lines.append(f"layer.{lib} = {_copied(spec, case)}" if at == "." else f"layer.{at}[{lib!r}] = {_copied(spec, case)}")
+        target = f"layer.{lib}" if at == "." else f"layer.{at}[{lib!r}]"
+        lines.append(f"{target} = {_copied(spec, case)}")
     lines += [f"out = layer.{method}({call})", "print(out)"]
     grad = entry.get("grad", "backward")
     if want_bwd and entry.get("backward_style", "chain") == "chain" and "optimizer" not in entry:

@@ -4,8 +4,9 @@ A manifest entry maps one canonical component to the library.  The original keys
 "module:callable", ``args``, ``hp``, ``pass_hp``) describe module-level functions; the keys below describe
 everything else real NumPy libraries do, so that a library maps with a manifest alone (no wrapper module).
 A manifest with a ``modules`` list is a dialect manifest instead (the built-in book and cs231n dialects are
-such manifests: spec_nn/dialects/*.toml, interpreted by spec_nn/dialect.py).  This module interprets them inside the sandbox worker (imported like adapters_book.py: standard library, NumPy
-and ``.adapters`` only) and, in the grading process, turns an entry's input restrictions into the cases drawn
+such manifests: spec_nn/dialects/*.toml, interpreted by spec_nn/dialect.py).  This module interprets the
+plain keys inside the sandbox worker (imported like adapters_book.py: standard library, NumPy and
+``.adapters`` only) and, in the grading process, turns an entry's input restrictions into the cases drawn
 (:func:`for_entry`).
 
 Values (in ``init``, ``args``, ``grad_args``, ``optimizer.extra``): ``"$name"`` is the case's input ``name``
