@@ -248,7 +248,9 @@ def _order(names: list[str], comps: dict) -> list[str]:
     return [n for n in out if n in names]
 
 
-def _verdict_dict(v: Verdict, points: float, root: str | None = None) -> dict:
+def verdict_record(v: Verdict, points: float, root: str | None = None) -> dict:
+    """A verdict as the reports hold it (JSON, the card, JUnit, the plugin's failure text): its fields, the
+    property name, the points it is worth and earns, and the student's traceback frames relative to ``root``."""
     d = v.to_json()
     d["name"] = v.property
     d["points"] = points
@@ -438,11 +440,13 @@ def constrained(comp, fixed: dict):
     return dataclasses.replace(comp, cases=wrap(comp.cases), properties=props)
 
 
-def _grade_component(comp, session, style, root, has_bwd, rub, seed, profile, max_examples, dtype, props=None,
+def grade_properties(comp, session, style, root, has_bwd, rub, seed, profile, max_examples, dtype, props=None,
                      probe: dict | None = None):
-    """Verdicts of ``props`` (default: every property) under the best of the rubric's adapter options;
-    the pytest plugin grades one property per item with it.  ``probe``, when given, receives
-    ``not_implemented``: why the component does not compute ('' when it does)."""
+    """(verdicts, adapter options) of ``props`` (default: every property of the component as ``style`` grades
+    it) on a loaded sandbox ``session``, under the best of the rubric's adapter options: the one grading step
+    the grader (every property of a component) and the pytest plugin (one property per item) share.
+    ``probe``, when given, receives ``not_implemented`` (why the component does not compute, '' when it does),
+    ``backward_not_implemented`` and ``uses_backward`` (the properties whose check called backward)."""
     accept = rub.accept_for(comp.name)
     comp, accept = for_dialect(comp, style, accept, getattr(session, "info", None),  # CASES, FIXED_HP, ACCEPT, ENTRIES
                                manifest=getattr(getattr(session, "worker", None), "manifest", None))
@@ -735,9 +739,9 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
                 entry["status"], entry["message"] = "missing", why
             else:  # graded on its own; a failing part it is built from is a note beside its verdicts
                 probe: dict = {}
-                verdicts, opts = _grade_component(comp, session, style, root, have.get("backward", False), rub,
+                verdicts, opts = grade_properties(comp, session, style, root, have.get("backward", False), rub,
                                                   seed, profile, max_examples, dtype, probe=probe)
-                entry["properties"] = [_verdict_dict(v, rub.points_for(name, v.property, style), root)
+                entry["properties"] = [verdict_record(v, rub.points_for(name, v.property, style), root)
                                        for v in verdicts]
                 entry["adapter_variant"] = opts or None
                 finish_component(entry, status_of, comp, counted=name in counted, style=style,

@@ -504,18 +504,18 @@ class SubmissionRun:
 
     def _grade(self, name: str, props) -> list[dict]:
         """The grader's verdict dicts of ``props`` of ``name`` (None: every property)."""
-        from .grading import _grade_component, _verdict_dict
+        from .grading import grade_properties, verdict_record
         from .registry import COMPONENTS
         st = self.state
         checked = _checked(st.config)
         checked[""] = checked.get("", 0) + len(props or COMPONENTS[name].property_names)
         probe: dict = {}
-        verdicts, opts = _grade_component(COMPONENTS[name], self.session, self.style, self.root,
+        verdicts, opts = grade_properties(COMPONENTS[name], self.session, self.style, self.root,
                                           self.load()[name].get("backward", False), st.rubric, st.seed, None,
                                           st.max_examples, st.dtype, props=props, probe=probe)
         out = []
         for v in verdicts:
-            d = _verdict_dict(v, st.rubric.points_for(name, v.property, self.style), self.root)
+            d = verdict_record(v, st.rubric.points_for(name, v.property, self.style), self.root)
             if probe.get("not_implemented") and d["status"] in ("pass", "warn"):
                 d["status"], d["message"] = "not_implemented", f"earns nothing: {probe['not_implemented']}"
             out.append(d)
