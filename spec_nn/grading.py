@@ -278,7 +278,7 @@ def grade_properties(comp, session, style, root, has_bwd, rub, seed, profile, ma
     comp, accept = for_dialect(comp, style, accept, getattr(session, "info", None),  # CASES, FIXED_HP, ACCEPT, ENTRIES
                                manifest=getattr(getattr(session, "worker", None), "manifest", None))
     best = None
-    for opts in rub.adapter_options(comp.name, style):
+    for opts in rub.adapter_options(comp.name, style, getattr(getattr(session, "worker", None), "manifest", None)):
         info = (getattr(session, "info", None) or {}).get("components", {}).get(comp.name, {})
         impl = _Recorder(SubmissionImpl(comp, session, style, has_backward=has_bwd, options=opts, root=root),
                          accept=accept, api=str(info.get("api", "")).split("; also: ")[0],

@@ -68,9 +68,13 @@ class Rubric:
         out.update({k: tuple(v) for k, v in self.accept.get(component, {}).items()})
         return out
 
-    def adapter_options(self, component: str, style: str) -> list[dict]:
-        """Every combination of accepted adapter variants, the default first."""
+    def adapter_options(self, component: str, style: str, manifest: dict | None = None) -> list[dict]:
+        """Every combination of accepted adapter variants, the default first (the dialect's entry ``options``,
+        or a manifest entry's own: a course's copy of a built-in dialect keeps them)."""
         conf = dict(adapter_defaults(style).get(component, {}))
+        entry = ((manifest or {}).get("components") or {}).get(component) if style == "manifest" else None
+        if isinstance(entry, dict) and isinstance(entry.get("options"), dict):
+            conf.update({k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in entry["options"].items()})
         conf.update({k: list(v) if isinstance(v, (list, tuple)) else [v]
                      for k, v in self.adapter.get(component, {}).items()})
         if not conf:

@@ -103,3 +103,16 @@ def test_spec_nn_dialect_copies_a_built_in_manifest(tmp_path, capsys):
     assert main(["dialect", "copy", "cs231n", str(tmp_path)]) == 2  # never overwrites
     assert main(["dialect", "show", "book"]) == 0
     assert 'dialect = "book"' in capsys.readouterr().out
+
+
+def test_a_copied_cs231n_manifest_keeps_its_adapter_options(tmp_path):
+    """The entries' ``options`` (adam's initial_t, dropout's p_meaning) travel with a copy: the 2017 skeleton's
+    t = 1 default is explained by initial_t = zero there too."""
+    import shutil
+    from tests.test_audit_classes import CS_OPTIM_SKELETON_T1, tree
+    root = tree(tmp_path, {"optim": CS_OPTIM_SKELETON_T1}, package="cs231n")
+    shutil.copy(dialect.path_of("cs231n"), tmp_path / "spec_nn.toml")
+    res = grade_submission(str(tmp_path / "spec_nn.toml"), components=["adam"], profile="ci", max_examples=5)
+    [adam] = [c for c in res["components"] if c["name"] == "adam"]
+    assert res["style"] == "manifest" and root
+    assert adam["status"] == "pass" and adam["adapter_variant"] == {"initial_t": "zero"}, adam
