@@ -28,19 +28,11 @@ import sys
 import numpy as np
 
 from .adapters import WrongType, arr
+from .adapters_models import Unsupported, params_of  # the API cannot express the config (no sigmoid in CS231n)
 
 STD_TOLERANCE = 0.25  # a drawn W whose sample std is off by more than this share is not the init asked for
 
 
-class Unsupported(Exception):
-    """The API cannot express the config (CS231n's net has no sigmoid)."""
-
-
-def _params_of(fn):
-    try:
-        return inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return {}
 
 
 def _weights(params):
@@ -69,7 +61,7 @@ def _book(sub, cfg, notes):
     cls = sub.attr("multi_layer_net", "MultiLayerNet") or sub.attr("multi_layer_net_extend", "MultiLayerNetExtend")
     if cls is None:
         raise Unsupported("no MultiLayerNet (common/multi_layer_net.py)")
-    ps = _params_of(cls)
+    ps = params_of(cls)
     act, init = cfg["activation"], cfg["init"]
     kw = {"input_size": int(cfg["input_dim"]), "hidden_size_list": [int(h) for h in cfg["hidden_dims"]],
           "output_size": int(cfg["num_classes"])}
@@ -105,7 +97,7 @@ def _cs231n(sub, cfg, notes):
     kw = {"hidden_dims": [int(h) for h in cfg["hidden_dims"]], "input_dim": int(cfg["input_dim"]),
           "num_classes": int(cfg["num_classes"]), "weight_scale": float(cfg["std"]), "reg": 0.0,
           "dtype": np.float64}
-    ps = _params_of(cls)
+    ps = params_of(cls)
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ps.values()):
         kw = {k: v for k, v in kw.items() if k in ps}
     np.random.seed(int(cfg.get("seed", 0)))
@@ -202,7 +194,7 @@ def op_dynamics(sub, style, case):
     with watch(model, seen, notes):
         if style == "book":
             fn = model.predict
-            kw = {"train_flg": False} if "train_flg" in _params_of(fn) else {}
+            kw = {"train_flg": False} if "train_flg" in params_of(fn) else {}
             fn(X, **kw)
         else:
             model.loss(X)

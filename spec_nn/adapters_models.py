@@ -40,7 +40,8 @@ class Unsupported(Exception):
     """The submission's API cannot express this config."""
 
 
-def _params_of(fn):
+def params_of(fn):
+    """The parameters of fn's signature ({} where it has none Python can read)."""
     try:
         return inspect.signature(fn).parameters
     except (TypeError, ValueError):
@@ -49,7 +50,7 @@ def _params_of(fn):
 
 def _kw(fn, **candidates):
     """The keywords of ``candidates`` that ``fn`` takes (all of them when it takes **kwargs)."""
-    ps = _params_of(fn)
+    ps = params_of(fn)
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ps.values()):
         return candidates
     return {k: v for k, v in candidates.items() if k in ps}
@@ -97,7 +98,7 @@ class BookHandle(Handle):
         return y
 
     def _train_kw(self, fn, train):
-        return {"train_flg": train} if "train_flg" in _params_of(fn) else {}
+        return {"train_flg": train} if "train_flg" in params_of(fn) else {}
 
     def loss(self, X, y):
         np.random.seed(RESEED)
@@ -197,7 +198,7 @@ def _book_build(sub, comp, cfg):
         cls = sub.attr("two_layer_net", "TwoLayerNet")
         kw = _kw(cls, input_size=D, hidden_size=hd[0], output_size=C, weight_init_std=ws)
         if reg:
-            if "weight_decay_lambda" not in _params_of(cls):
+            if "weight_decay_lambda" not in params_of(cls):
                 raise Unsupported("TwoLayerNet takes no weight_decay_lambda (the book's ch05 form has no weight decay)")
             kw["weight_decay_lambda"] = reg
         return BookHandle(cls(**kw), one_hot=book_labels(lambda: cls(**kw), (D,), C))
@@ -229,7 +230,7 @@ def _cs_fc_kwargs(cls, cfg):
     """FullyConnectedNet's keywords, whichever year of the assignment: dropout as a drop probability (``dropout``
     defaulting to 0), a keep probability (``dropout`` defaulting to 1, or ``dropout_keep_ratio``); batch norm as
     ``normalization`` or ``use_batchnorm``."""
-    ps = _params_of(cls)
+    ps = params_of(cls)
     drop, norm = float(cfg.get("dropout", 0) or 0), cfg.get("normalization")
     kw = dict(hidden_dims=[int(h) for h in cfg["hidden_dims"]], input_dim=int(np.prod(cfg["input_dim"])),
               num_classes=int(cfg["num_classes"]), reg=float(cfg.get("reg", 0) or 0),
@@ -288,7 +289,7 @@ def manifest_build(sub, comp, cfg):
                 num_filters=cfg.get("num_filters"), filter_size=cfg.get("filter_size"), dtype=np.float64,
                 seed=cfg.get("dropout_seed"))
     kw = _kw(factory, **{k: v for k, v in cand.items() if v is not None or k == "normalization"})
-    ps = _params_of(factory)
+    ps = params_of(factory)
     for what, needed in (("dropout", bool(cand["dropout"])), ("normalization", bool(cand["normalization"])),
                          ("reg", bool(cand["reg"]))):
         if needed and what not in kw and not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ps.values()):

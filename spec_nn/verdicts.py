@@ -116,16 +116,21 @@ class _Recorder:
                        accept={k: v for k, v in self._accept.items() if v}, manifest=self._manifest)
 
 
+def _stub_faults(faults: list, what: str) -> str:
+    """Why a part that never answered is a stub: every call raised NotImplementedError, or returned None."""
+    why = [str(getattr(e, "reason", e)) for e in faults]
+    if why and all("NotImplementedError" in w for w in why):
+        return f"its {what} raises NotImplementedError"
+    if why and all("NoneType" in w or "returned None" in w for w in why):
+        return f"its {what} returns None"
+    return ""
+
+
 def not_computing(comp, rec: _Recorder) -> str:
     """Why the component does not compute ('' when it does): every forward raised NotImplementedError or
     returned None, or every forward returned the same constant for inputs where the reference differs."""
     if not rec.calls:
-        why = [str(getattr(e, "reason", e)) for e in rec.faults]
-        if why and all("NotImplementedError" in w for w in why):
-            return "its forward raises NotImplementedError"
-        if why and all("NoneType" in w or "returned None" in w for w in why):
-            return "its forward returns None"
-        return ""
+        return _stub_faults(rec.faults, "forward")
     values = []
     for _case, out in rec.calls:
         try:
@@ -156,12 +161,7 @@ def backward_not_computing(comp, rec: _Recorder) -> str:
     (a ``np.zeros_like`` stub) where the reference backward differs by far.  A forward that computes keeps the
     points of the properties that never call backward."""
     if not rec.bwd_calls:
-        why = [str(getattr(e, "reason", e)) for e in rec.bwd_faults]
-        if why and all("NotImplementedError" in w for w in why):
-            return "its backward raises NotImplementedError"
-        if why and all("NoneType" in w or "returned None" in w for w in why):
-            return "its backward returns None"
-        return ""
+        return _stub_faults(rec.bwd_faults, "backward")
     consts = set()
     for _case, _dout, grads in rec.bwd_calls:
         for g in grads.values():
