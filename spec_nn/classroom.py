@@ -339,6 +339,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: CPU count)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler address")
     p.add_argument("--style", choices=("book", "cs231n", "manifest"))
+    p.add_argument("--manifest", metavar="F", help="read every submission with the manifest F (the course's dialect)")
     p.add_argument("--components", help="comma-separated component names (default: all)")
     p.add_argument("--rubric", metavar="F")
     p.add_argument("--seed", type=int, default=0)
@@ -364,6 +365,7 @@ def run(args) -> int:
         print(f"spec-nn grade-class: {args.dir} holds no submissions", file=sys.stderr)
         return 2
     opts = dict(style=args.style, components=parse_components(args.components), rubric=args.rubric,
+                **({"manifest": os.path.abspath(args.manifest)} if args.manifest else {}),
                 seed=args.seed, timeout=args.timeout, submission_timeout=args.submission_timeout,
                 memory_mb=args.memory, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype)
     # A usage error is the teacher's, not a submission's: stop before any result is written (a rerun

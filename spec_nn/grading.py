@@ -53,10 +53,14 @@ def _is_empty(path: str) -> bool:
 
 
 def detect_style(path: str) -> str:
+    """The dialect of a submission directory: a manifest in it wins (it says how the tree is to be read, e.g. a
+    course's copy of a built-in dialect), then cs231n/layers.py, then the book's common/*.py."""
     if os.path.isfile(path):
         if path.endswith(".toml"):
             return "manifest"
         raise UsageError(f"{path} is a file; give the submission directory (or a manifest .toml)")
+    if any(os.path.isfile(os.path.join(path, m)) for m in MANIFEST_NAMES):
+        return "manifest"
     if os.path.isfile(os.path.join(path, "cs231n", "layers.py")):
         return "cs231n"
     if os.path.isdir(os.path.join(path, "common")) and any(
@@ -79,10 +83,20 @@ def _has_dialect_tree(path: str) -> bool:
         or any(os.path.isfile(os.path.join(path, m)) for m in MANIFEST_NAMES)
 
 
-def locate(path: str, style: str | None) -> tuple[str, str, dict | None]:
-    """(root, style, manifest) or UsageError."""
+def locate(path: str, style: str | None, manifest_file: str | None = None) -> tuple[str, str, dict | None]:
+    """(root, style, manifest) or UsageError.  ``manifest_file``: read the submission directory ``path`` with
+    that manifest (a course's own dialect, kept outside the students' trees)."""
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file or directory")
+    if manifest_file is not None:
+        if style not in (None, "manifest"):
+            raise UsageError(f"--manifest reads the submission with the manifest: --style={style} cannot be given too")
+        if not os.path.isfile(manifest_file):
+            raise UsageError(f"--manifest {manifest_file}: no such file")
+        if not os.path.isdir(path):
+            raise UsageError(f"{path}: with --manifest, give the submission directory")
+        _root, _style, manifest = locate(manifest_file, "manifest")
+        return os.path.abspath(path), "manifest", manifest
     if os.path.isdir(path) and _is_empty(path):
         raise UsageError(f"{path} is empty: no submission to grade")
     nbs = notebook.notebooks_in(path)
@@ -418,10 +432,12 @@ def validate_options(*, components=None, dtype: str = "float64", timeout: float 
 def grade_submission(path: str, *, style: str | None = None, components=None, rubric=None, seed: int = 0,
                      timeout: float = DEFAULT_TIMEOUT, submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
                      memory_mb: int = DEFAULT_MEMORY_MB, profile: str | None = None, max_examples: int | None = None,
-                     dtype: str = "float64", progress=None, allow_torch: bool | None = None) -> dict:
+                     dtype: str = "float64", progress=None, allow_torch: bool | None = None,
+                     manifest: str | None = None) -> dict:
     """Grade one submission; returns the JSON-able result.  Raises UsageError / LoadError.
 
-    allow_torch: the submission may import torch (default: the rubric's ``[grading] allow_torch``, false)."""
+    allow_torch: the submission may import torch (default: the rubric's ``[grading] allow_torch``, false).
+    manifest: a manifest file to read the submission directory with (``--manifest``)."""
     from .registry import COMPONENTS
     t0 = time.perf_counter()
     try:
@@ -431,7 +447,7 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
     validate_options(components=components, dtype=dtype, timeout=timeout, submission_timeout=submission_timeout,
                      memory_mb=memory_mb, profile=profile, max_examples=max_examples, style=style)
     rub = rubric if isinstance(rubric, rubric_mod.Rubric) else rubric_mod.load(rubric)
-    root, style, manifest = locate(path, style)
+    root, style, manifest = locate(path, style, manifest)
     names = list(COMPONENTS)
     if components:
         names = [n for n in names if n in components]
@@ -531,6 +547,8 @@ def exit_code(result: dict) -> int:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="submission directory (or a manifest .toml)")
     p.add_argument("--style", choices=STYLES, help="dialect (default: detected)")
+    p.add_argument("--manifest", metavar="F", help="read the submission directory with the manifest F (a "
+                   "course's own dialect, e.g. its edited copy of `spec-nn dialect copy book`)")
     p.add_argument("--components", help="comma-separated component names (default: all)")
     p.add_argument("--json", metavar="F", help="write the JSON result to F ('-' for stdout)")
     p.add_argument("--junit", metavar="F", help="write JUnit XML to F")
@@ -625,7 +643,8 @@ def check_outputs(**paths) -> None:
 def run(args) -> int:
     try:
         check_outputs(json=args.json, junit=args.junit, html=args.html, gradescope=args.gradescope)
-        result = grade_submission(args.path, style=args.style, components=parse_components(args.components),
+        result = grade_submission(args.path, style=args.style, manifest=args.manifest,
+                                  components=parse_components(args.components),
                                   rubric=args.rubric, seed=args.seed, timeout=args.timeout,
                                   submission_timeout=args.submission_timeout, memory_mb=args.memory,
                                   profile=args.profile, max_examples=args.max_examples, dtype=args.dtype)

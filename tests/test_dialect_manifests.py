@@ -116,3 +116,45 @@ def test_a_copied_cs231n_manifest_keeps_its_adapter_options(tmp_path):
     [adam] = [c for c in res["components"] if c["name"] == "adam"]
     assert res["style"] == "manifest" and root
     assert adam["status"] == "pass" and adam["adapter_variant"] == {"initial_t": "zero"}, adam
+
+
+def test_a_course_manifest_outside_the_students_trees(tmp_path, capsys):
+    """`--manifest F` reads a student's directory with the course's edited dialect (kept out of the students'
+    trees); a spec_nn.toml inside a tree is detected before its common/ (it says how the tree is read)."""
+    from spec_nn.cli import main
+    root = _copy_book(tmp_path, lambda s: s.replace("class Relu:", "class ReLU:"),
+                      lambda s: s.replace('{class = "layers:Relu"}', '{class = "layers:ReLU"}'))
+    course = tmp_path / "course.toml"
+    os.replace(root / "spec_nn.toml", course)
+    out = tmp_path / "r.json"
+    assert main(["grade", str(root), "--manifest", str(course), "--components", "relu", "--max-examples", "5",
+                 "--json", str(out), "-q"]) == 0
+    import json
+    res = json.loads(out.read_text())
+    [relu] = [c for c in res["components"] if c["name"] == "relu"]
+    assert res["style"] == "manifest" and relu["api"].startswith("common.layers.ReLU") and relu["status"] == "pass"
+    assert main(["grade", str(root), "--manifest", str(tmp_path / "nope.toml")]) == 2
+    assert "--manifest" in capsys.readouterr().err
+    shutil.copy(course, root / "spec_nn.toml")
+    assert locate(str(root), None)[1] == "manifest"
+
+
+def test_grade_class_reads_every_submission_with_the_course_manifest(tmp_path):
+    import csv
+    from spec_nn.cli import main
+    root = _copy_book(tmp_path, lambda s: s.replace("class Relu:", "class ReLU:"),
+                      lambda s: s.replace('{class = "layers:Relu"}', '{class = "layers:ReLU"}'))
+    course = tmp_path / "course.toml"
+    os.replace(root / "spec_nn.toml", course)
+    klass = tmp_path / "class"
+    klass.mkdir()
+    shutil.copytree(root, klass / "alice")
+    out = tmp_path / "res"
+    assert main(["grade-class", str(klass), "--out", str(out), "--workers", "1", "--manifest", str(course),
+                 "--components", "relu", "--max-examples", "4", "--no-progress"]) == 0
+    [row] = list(csv.DictReader(open(out / "summary.csv")))
+    assert row["relu:status"] == "pass", row
+    import json
+    res = json.loads((out / "students" / "alice.json").read_text())
+    [relu] = [c for c in res["components"] if c["name"] == "relu"]
+    assert relu["api"].startswith("common.layers.ReLU"), relu["api"]   # the course's class, not functions.relu
