@@ -76,11 +76,12 @@ def requirements() -> str:
 
 
 def build(out: str, *, rubric: str | None = None, style: str | None = None, components=None, timeout=None,
-          submission_timeout=None, memory_mb=None, profile=None, max_examples=None) -> dict:
-    """Write the autograder zip; returns its config."""
+          submission_timeout=None, memory_mb=None, profile=None, max_examples=None, manifest: str | None = None) -> dict:
+    """Write the autograder zip; returns its config.  ``manifest``: the course's own dialect manifest, every
+    submission read with it (``spec-nn grade --manifest``)."""
     config = {"style": style, "components": components, "timeout": timeout, "submission_timeout": submission_timeout,
               "memory_mb": memory_mb, "profile": profile, "max_examples": max_examples,
-              "rubric": "rubric.toml" if rubric else None}
+              "rubric": "rubric.toml" if rubric else None, "manifest": "course_manifest.toml" if manifest else None}
     config = {k: v for k, v in config.items() if v is not None}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -95,6 +96,9 @@ def build(out: str, *, rubric: str | None = None, style: str | None = None, comp
         if rubric:
             with open(rubric, encoding="utf-8") as f:
                 add("rubric.toml", f.read())
+        if manifest:
+            with open(manifest, encoding="utf-8") as f:
+                add("course_manifest.toml", f.read())
         for dirpath, dirs, names in os.walk(HERE):
             dirs[:] = [d for d in dirs if d != "__pycache__"]
             for n in names:
@@ -156,6 +160,8 @@ def main(argv=None) -> int:
         args += ["--components", ",".join(config["components"])]
     if config.get("rubric"):
         args += ["--rubric", os.path.join(src, config["rubric"])]
+    if config.get("manifest"):
+        args += ["--manifest", os.path.join(src, config["manifest"])]
     from . import cli
     cli.main(args)
     return 0
@@ -165,6 +171,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="ZIP", help="where to write autograder.zip")
     p.add_argument("--rubric", metavar="F", help="the course's rubric (points, visibility, accepted variants)")
     p.add_argument("--style", choices=("book", "cs231n"), help="dialect (default: detected per submission)")
+    p.add_argument("--manifest", metavar="F", help="the course's own dialect manifest (every submission read with it)")
     p.add_argument("--components", help="comma-separated component names (default: all)")
     p.add_argument("--timeout", type=float, metavar="S", help="seconds per call")
     p.add_argument("--submission-timeout", type=float, metavar="S", help="seconds per submission")
@@ -183,12 +190,17 @@ def run(args) -> int:  # spec-nn gradescope-bundle
             ("timeout", args.timeout), ("submission_timeout", args.submission_timeout), ("memory_mb", args.memory),
             ("profile", args.profile), ("max_examples", args.max_examples)) if v is not None})
         load_rubric(args.rubric)
+        if args.manifest:
+            from .grading import locate
+            if args.style:
+                raise UsageError("--manifest says how submissions are read: --style cannot be given too")
+            locate(args.manifest, "manifest")  # one line now, not at every student's upload
     except (UsageError, InvalidArgument) as e:
         print(f"spec-nn gradescope-bundle: {e}", file=sys.stderr)
         return 2
     build(args.out, rubric=args.rubric, style=args.style, components=comps, timeout=args.timeout,
           submission_timeout=args.submission_timeout, memory_mb=args.memory, profile=args.profile,
-          max_examples=args.max_examples)
+          max_examples=args.max_examples, manifest=args.manifest)
     print(f"wrote {args.out}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 
