@@ -576,8 +576,8 @@ def for_dialect(comp, style, accept=None, info=None, manifest=None):
     d = dialect_of(style, manifest)
     entry = ((manifest or {}).get("components") or {}).get(comp.name) if style == "manifest" and d is None else None
     if isinstance(entry, dict):  # a manifest entry's restrictions, fixed values and variants (spec_nn/vocabulary.py)
-        from . import vocabulary
-        return vocabulary.for_entry(comp, entry, accept)
+        from . import vocabulary_grading
+        return vocabulary_grading.for_entry(comp, entry, accept)
     fixed = fixed_hp(style, manifest).get(comp.name, {})
     kw = dialect_data(style, "CASES", manifest).get(comp.name, {})
     declared = dialect_data(style, "ENTRIES", manifest).get(comp.name, ())

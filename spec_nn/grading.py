@@ -229,16 +229,16 @@ def check_manifest(manifest: dict, mpath: str) -> dict:
 
 
 def vocabulary_accept(name: str, entry: dict, components: dict) -> str:
-    from . import vocabulary
-    return vocabulary.check_accept(name, entry, components[name]) if name in components else ""
+    from . import vocabulary_grading
+    return vocabulary_grading.check_accept(name, entry, components[name]) if name in components else ""
 
 
 def _check_vocabulary_entry(name: str, entry: dict, mpath: str) -> bool:
     """The manifest vocabulary's keys of one entry, checked here (spec_nn/vocabulary.py); True when it uses them."""
-    from . import vocabulary
+    from . import vocabulary, vocabulary_grading
     from .registry import COMPONENTS
-    why = vocabulary.check_entry(name, entry) or (vocabulary.check_accept(name, entry, COMPONENTS[name])
-                                                  if name in COMPONENTS else "")
+    why = vocabulary_grading.check_entry(name, entry) or (
+        vocabulary_grading.check_accept(name, entry, COMPONENTS[name]) if name in COMPONENTS else "")
     if why:
         raise UsageError(f"{mpath}: {why}")
     return vocabulary.uses_vocabulary(entry)

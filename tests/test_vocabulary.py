@@ -12,7 +12,7 @@ import pytest
 
 from spec_nn.grading import UsageError, grade_submission, locate
 from spec_nn.record import Case
-from spec_nn.vocabulary import restrict_case
+from spec_nn.vocabulary_grading import restrict_case
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NUMPY_ML = os.path.join(os.path.dirname(HERE), "examples", "numpy_ml_manifest")
