@@ -416,3 +416,31 @@ def test_a_model_without_parameters_passes_nothing_vacuously(tmp_path):
     assert not passed, passed
     for n in ("regularization", "gradient_check"):
         assert props[n]["status"] == "fail" and "has no 'W1'" in props[n]["message"], props[n]
+
+
+CS_BN_EPS_OUTSIDE = '''
+def batchnorm_forward(x, gamma, beta, bn_param):
+    mode, eps, momentum = bn_param["mode"], bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
+    N, D = x.shape
+    running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
+    running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
+    if mode == "train":
+        mu, var = x.mean(axis=0), x.var(axis=0)
+        xhat = (x - mu) / np.sqrt(var + eps)
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+    else:
+        xhat = (x - running_mean) / (eps + np.sqrt(running_var))     # eps outside the square root at test time
+    return gamma * xhat + beta, None
+'''
+
+
+def test_a_variant_that_fits_the_shrunk_input_is_mentioned_not_blamed(tmp_path):
+    """C8: the eval-mode eps placed outside the square root: on the shrunk input the two placements differ by
+    only tens of times the tolerance, so the variant is not named as the cause, but the message says it fits."""
+    res = grade_submission(tree(tmp_path, {"layers": CS_BN_EPS_OUTSIDE}, package="cs231n"), style="cs231n",
+                           components=["batch_norm"], max_examples=30, seed=0)
+    c, props = graded(res, "batch_norm")
+    msg = props["forward_matches_reference"]["message"]
+    assert props["forward_matches_reference"]["status"] == "fail"
+    assert "eps_placement=outside_sqrt" in msg, msg
