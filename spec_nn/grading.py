@@ -18,6 +18,7 @@ import time
 import tomllib
 
 import dataclasses
+import re
 
 import numpy as np
 
@@ -429,6 +430,26 @@ def validate_options(*, components=None, dtype: str = "float64", timeout: float 
         raise UsageError(f"{e} (from --profile or $SPEC_NN_PROFILE)") from None
 
 
+ZERO_PARAM_GRAD = re.compile(r"^d(w|W|b|gamma|beta|a|alpha)(\[[^\]]*\])?=-?0(\.0*)?, but should be")
+
+
+def stale_grads_hint(entry: dict, style: str, root: str) -> str:
+    """A book 2 layer whose parameter gradient reads 0 where the reference's does not: book 2's optimizers read
+    ``layer.grads``, and the usual cause is a gradient computed into another attribute and never written there
+    (audit class D2).  A note beside the verdict, which stays as it is."""
+    if style != "book":
+        return ""
+    bad = [p for p in entry["properties"] if p["name"] == "backward_matches_reference" and p["status"] == "fail"
+           and ZERO_PARAM_GRAD.match(p.get("message", ""))]
+    if not bad:
+        return ""
+    from .adapters_book import edition_of
+    if edition_of(root) != 2:
+        return ""
+    return ("a parameter's gradient reads 0 where it should not: book 2's optimizers read layer.grads, so backward "
+            "must write into it in place (self.grads[0][...] = dW), not only into an attribute of its own")
+
+
 def grade_submission(path: str, *, style: str | None = None, components=None, rubric=None, seed: int = 0,
                      timeout: float = DEFAULT_TIMEOUT, submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
                      memory_mb: int = DEFAULT_MEMORY_MB, profile: str | None = None, max_examples: int | None = None,
@@ -506,9 +527,12 @@ def grade_submission(path: str, *, style: str | None = None, components=None, ru
                                  backward_not_implemented=probe.get("backward_not_implemented", ""),
                                  uses_backward=frozenset(probe.get("uses_backward", ())))
             entry["in_style"] = name in counted
-            provided = dialect_data(style, "COURSE_PROVIDED").get(name)
+            provided = dialect_data(style, "COURSE_PROVIDED", manifest).get(name)
             if provided and entry["status"] != "missing":
                 entry.setdefault("notes", []).append(f"course-provided, not counted: {provided}")
+            hint = stale_grads_hint(entry, style, root)
+            if hint:
+                entry.setdefault("notes", []).append(hint)
             for p in entry["properties"]:
                 p.setdefault("counted", entry["in_style"])
                 p["points"] = rub.points_for(name, p["name"], style)
@@ -581,6 +605,8 @@ def print_summary(result: dict, quiet: bool = False, file=None) -> None:
             print(f"{c['status'].upper():<8} {c['name']}" + (f"  ({c['message']})" if c["message"] else ""), file=file)
             if c.get("note"):
                 print(f"    note   {c['note']}", file=file)
+            for n in c.get("notes") or ():
+                print(f"    note   {n}", file=file)
             grouped = set()
             for g in c.get("groups", []):
                 grouped.update(g["properties"])

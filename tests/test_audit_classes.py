@@ -444,3 +444,37 @@ def test_a_variant_that_fits_the_shrunk_input_is_mentioned_not_blamed(tmp_path):
     msg = props["forward_matches_reference"]["message"]
     assert props["forward_matches_reference"]["status"] == "fail"
     assert "eps_placement=outside_sqrt" in msg, msg
+
+
+BOOK2_AFFINE_STALE_GRADS = '''
+class Affine:
+    def __init__(self, W, b):
+        self.params = [W, b]
+        self.grads = [np.zeros_like(W), np.zeros_like(b)]
+
+    def forward(self, x):
+        W, b = self.params
+        self.x = x
+        return x @ W + b
+
+    def backward(self, dout):
+        W, b = self.params
+        self.dweight = self.x.T @ dout          # computed, but never written into self.grads
+        self.dbias = dout.sum(axis=0)
+        return dout @ W.T
+'''
+
+
+def test_a_book2_gradient_kept_outside_grads_gets_a_hint(tmp_path, capsys):
+    """D2: the verdict stays (book 2's optimizers read layer.grads, which stay 0); a note says where to look,
+    in the JSON, the CLI text and the card."""
+    from spec_nn.grading import print_summary
+    from spec_nn.reports import to_html
+    res = grade_submission(tree(tmp_path, {"layers": BOOK2_AFFINE_STALE_GRADS}), style="book",
+                           components=["affine"], **FAST)
+    c, props = graded(res, "affine")
+    assert props["backward_matches_reference"]["status"] == "fail"
+    assert any("optimizers read layer.grads" in n for n in c.get("notes", [])), c.get("notes")
+    print_summary(res)
+    assert "optimizers read layer.grads" in capsys.readouterr().out
+    assert "optimizers read layer.grads" in to_html(res)
