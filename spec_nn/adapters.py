@@ -24,6 +24,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import re
 import sys
 
 import numpy as np
@@ -168,6 +169,7 @@ class Submission:
                 full = os.path.abspath(os.path.join(self.root, p))
                 if full not in sys.path:
                     sys.path.insert(0, full)
+        self.failed_sources = {}  # short module name -> path of a dialect file that did not load
         for name in modules:
             path = os.path.join(self.root, *name.split(".")) + ".py"
             if not os.path.exists(path):
@@ -178,6 +180,7 @@ class Submission:
                 if isinstance(e, (KeyboardInterrupt, MemoryError)):
                     raise
                 self.problems[name.split(".")[-1]] = load_problem(e, self.root, path)
+                self.failed_sources[name.split(".")[-1]] = path
                 for k in [k for k in sys.modules if k == name]:
                     del sys.modules[k]
         # The dialect's package may hold more files (conv_layers.py, activation.py...): names the canonical
@@ -252,25 +255,61 @@ class Submission:
         return cache[ref]
 
     def attr(self, mod, name):
+        return self.lookup(mod, name)[1]
+
+    def name_of(self, mod, name) -> str:
+        """The name the submission gives what ``attr(mod, name)`` finds (``RMSProp`` for RMSprop)."""
+        return self.lookup(mod, name)[0] or name
+
+    def lookup(self, mod, name) -> tuple:
+        """(name as the submission spells it, object), or (None, None): ``name`` in the dialect file ``mod``, then
+        in the package's other files, then (defined in one of those files, exactly one match) spelt with other
+        capitals: students write ``RMSProp``, ``ReLU``, ``Adagrad`` for the book's RMSprop, Relu, AdaGrad."""
         m = self.mods.get(mod)
         found = getattr(m, name, None) if m is not None else None
-        if found is None and mod not in self.problems:
-            for extra in self.extras:  # the student's other files of the dialect's package
-                found = getattr(extra, name, None)
-                if found is not None and getattr(found, "__module__", extra.__name__) == extra.__name__:
-                    return found
-            return None
-        return found
+        if found is not None:
+            return name, found
+        if mod in self.problems:
+            return None, None
+        for extra in self.extras:  # the student's other files of the dialect's package
+            found = getattr(extra, name, None)
+            if found is not None and getattr(found, "__module__", extra.__name__) == extra.__name__:
+                return name, found
+        low = name.lower()
+        hits = [(a, getattr(f, a)) for f in ([m] if m is not None else []) + list(self.extras) for a in vars(f)
+                if a.lower() == low and getattr(getattr(f, a), "__module__", f.__name__) == f.__name__]
+        return hits[0] if len(hits) == 1 else (None, None)
 
     def table(self):
         return self.dialect.table if self.dialect is not None else MANIFEST_TABLE
 
     def problem_of(self, ad) -> dict | None:
-        """The load problem of a file this adapter's component comes from (None when they all loaded)."""
+        """The load problem of a file this adapter's component comes from (None when they all loaded, or when
+        the file that failed does not define any of the names the component needs: that component is missing,
+        not broken, e.g. a Convolution class absent from a layers.py whose import failed)."""
         for m in adapter_modules(ad):
-            if m in self.problems:
+            if m in self.problems and self._defined_in_failed(ad, m):
                 return self.problems[m]
         return None
+
+    def _defined_in_failed(self, ad, mod) -> bool:
+        """Whether a name the component needs is defined (def, class or assignment, any capitals) in the failed
+        file or another file of its package (it may import it from there)."""
+        path = getattr(self, "failed_sources", {}).get(mod)
+        names = adapter_names(ad, mod)
+        if not path or not names:
+            return True
+        folder = os.path.dirname(path)
+        pattern = re.compile("|".join(rf"^\s*(class|def)\s+{re.escape(n)}\b|^\s*{re.escape(n)}\s*=" for n in names),
+                             re.M | re.I)
+        for f in [path] + sorted(os.path.join(folder, x) for x in os.listdir(folder) if x.endswith(".py")):
+            try:
+                with open(f, encoding="utf-8", errors="replace") as fh:
+                    if pattern.search(fh.read(2_000_000)):
+                        return True
+            except OSError:
+                return True
+        return False
 
     def describe(self) -> dict:
         """{component: {"forward", "backward", "api", "core", "problem"}} for what this submission implements
@@ -315,6 +354,19 @@ class Submission:
         if ad is None:
             raise Missing(f"{comp} is not part of the {self.style} dialect")
         return ad.backward(self, comp, case, dout, options)
+
+
+def adapter_names(ad, mod) -> set:
+    """The names an adapter's component looks up in the dialect module ``mod`` (every alternative's)."""
+    names = set()
+    for alt in tuple(getattr(ad, "needs", ()) or ()) + tuple(getattr(ad, "bwd_needs", ()) or ()):
+        for a in (alt if isinstance(alt, tuple) else (alt,)):
+            m, _, n = a.partition(".")
+            if m == mod and n:
+                names.add(n)
+    for sub in getattr(ad, "alternatives", ()):
+        names |= adapter_names(sub, mod)
+    return names
 
 
 def adapter_modules(ad) -> list:
@@ -364,6 +416,19 @@ class Adapter:
 
 # ------------------------------------------------------------------------------------------------------
 # Helpers both dialects use
+
+# The names students give the book's train_flg (a forward called without it runs its default, train mode).
+TRAIN_FLAGS = ("train_flg", "train_flag", "train", "training", "is_train", "is_training", "train_mode")
+
+
+def train_keyword(fn) -> str:
+    """The name under which ``fn`` takes the book's train flag ('' if it takes none of TRAIN_FLAGS)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return ""
+    return next((n for n in TRAIN_FLAGS if n in params), "")
+
 
 def dropout_ratio(c):
     """The specification's drop probability (from p_drop / p_keep / p + p_meaning)."""

@@ -19,19 +19,26 @@ import inspect
 
 import numpy as np
 
-from .adapters import Adapter, CaseView, arr, as_dict_grads, dropout_ratio, is_train
+from .adapters import TRAIN_FLAGS, Adapter, CaseView, arr, as_dict_grads, dropout_ratio, is_train
 from .dialect import grads_of
 
 
 def call_forward(layer, *args, train=None):
+    """``layer.forward(*args, train_flg=train)`` under whichever name the layer gives the flag; else the one
+    boolean-defaulted parameter after ``args``; else ``forward(*args)``."""
     f = layer.forward
     if train is not None:
         try:
             params = inspect.signature(f).parameters
         except (TypeError, ValueError):
             params = {}
-        if "train_flg" in params:
-            return f(*args, train_flg=train)
+        flag = next((n for n in TRAIN_FLAGS if n in params), None)
+        if flag is None:
+            rest = [p for p in list(params.values())[len(args):] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+            if len(rest) == 1 and isinstance(rest[0].default, bool):
+                flag = rest[0].name
+        if flag is not None:
+            return f(*args, **{flag: train})
     return f(*args)
 
 

@@ -34,12 +34,34 @@ def function_names(d: Dialect, e: dict, fn: str) -> tuple:
 
 
 def find_function(sub, mod: str, names: tuple):
-    """(name, callable) of the first of ``names`` the submission defines ((None, None) if none)."""
+    """(name as the submission spells it, callable) of the first of ``names`` it defines ((None, None) if none)."""
     for name in names:
-        f = sub.attr(mod, name)
+        found, f = sub.lookup(mod, name)
         if f is not None:
-            return name, f
+            return found, f
     return None, None
+
+
+def class_names(d: Dialect, e: dict, cls: str) -> tuple:
+    """The names a class goes by: its own and with the dialect's ``class_suffix`` (``AffineLayer``,
+    ``SoftmaxWithLossLayer`` for the book's Affine, SoftmaxWithLoss), unless the entry says ``exact_name``."""
+    suffix = d.data.get("class_suffix", "")
+    return (cls,) if not suffix or e.get("exact_name") else (cls, cls + suffix)
+
+
+def keyword_names(d: Dialect, fn, kw: dict) -> dict:
+    """``kw`` with each keyword the callable does not take renamed to the first of the dialect's
+    ``keyword_aliases`` it does take (a book optimizer's ``learning_rate`` for lr)."""
+    aliases = d.data.get("keyword_aliases") or {}
+    if not aliases or not kw:
+        return kw
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return kw
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return kw
+    return {(k if k in params else next((a for a in aliases.get(k, ()) if a in params), k)): v for k, v in kw.items()}
 
 
 def _needs(mod, names):
@@ -123,8 +145,10 @@ def object_layer(d: Dialect, e: dict) -> A.Adapter:
     rows = (e.get("layout") or {}).get("x") == "rows"
     scalar_dout = e.get("dout") == "scalar"
 
+    names = class_names(d, e, cls)
+
     def run(sub, c):
-        layer = sub.attr(mod, cls)(*d.values(c, e.get("init_args", ())))
+        layer = find_function(sub, mod, names)[1](*d.values(c, e.get("init_args", ())))
         a = d.values(c, args)
         if rows:
             a[0] = a[0].reshape(-1, a[0].shape[-1])
@@ -146,7 +170,14 @@ def object_layer(d: Dialect, e: dict) -> A.Adapter:
         res = {"x": dx}
         res.update(grads_of(layer, grads, fallback))
         return A.as_dict_grads(c, res.items())
-    return A.Adapter(forward, backward, needs=(f"{mod}.{cls}",), api=e.get("api", f"{d.prefix(mod)}.{cls}"))
+    return A.Adapter(forward, backward, needs=_needs(mod, names), api=_class_api(d, e, mod, names))
+
+
+def _class_api(d: Dialect, e: dict, mod: str, names: tuple):
+    """The entry's api string: the class as the submission names it (the repro snippets import that name)."""
+    if "api" in e:
+        return e["api"]
+    return lambda sub: f"{d.prefix(mod)}.{find_function(sub, mod, names)[0] or names[0]}"
 
 
 def cache_layer(d: Dialect, e: dict) -> A.Adapter:
@@ -233,10 +264,12 @@ def optimizer(d: Dialect, e: dict) -> A.Adapter:
     if proto != "update_dict_or_list":
         raise A.LoadFailure(f"optimizer.protocol = {proto!r}: a dialect entry takes config or update_dict_or_list")
     mod, cls = ref(e["class"])
+    names = class_names(d, e, cls)
 
     def forward(sub, c, o):
         pname, w0, grads = A.optimizer_case(c)
-        make = lambda: sub.attr(mod, cls)(**d.keywords(c, e.get("init")))
+        klass = find_function(sub, mod, names)[1]
+        make = lambda: klass(**keyword_names(d, klass, d.keywords(c, e.get("init"))))
         opt = make()
         w = np.array(w0, copy=True)
         steps = []
@@ -260,7 +293,7 @@ def optimizer(d: Dialect, e: dict) -> A.Adapter:
             w = params["W"] if mode == "dict" else params[0]
             steps.append(A.arr(w, f"{cls}.update").copy())
         return A.trajectory(c, pname, steps)
-    return A.Adapter(forward, needs=(f"{mod}.{cls}",), api=e.get("api", f"{d.prefix(mod)}.{cls}"))
+    return A.Adapter(forward, needs=_needs(mod, names), api=_class_api(d, e, mod, names))
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import sys
 
 import numpy as np
 
-from .adapters import WrongType, arr
+from .adapters import WrongType, arr, train_keyword
 from .adapters_models import Unsupported, params_of  # the API cannot express the config (no sigmoid in CS231n)
 
 STD_TOLERANCE = 0.25  # a drawn W whose sample std is off by more than this share is not the init asked for
@@ -194,7 +194,8 @@ def op_dynamics(sub, style, case):
     with watch(model, seen, notes):
         if style == "book":
             fn = model.predict
-            kw = {"train_flg": False} if "train_flg" in params_of(fn) else {}
+            flag = train_keyword(fn)
+            kw = {flag: False} if flag else {}
             fn(X, **kw)
         else:
             model.loss(X)

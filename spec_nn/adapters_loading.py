@@ -75,7 +75,7 @@ def environment_fix(e: BaseException, root: str | None = None) -> str:
                 os.path.join(root, *e.name.split(".")) + ".py"):
             return (f"the course file {e.name.replace('.', '/')}.py is not in the submission (the course hands it "
                     "out: add it to the grader's copy of the course files)")
-        if not local:
+        if not local and not own_module(root, top):
             return f"missing third-party module {top!r}: pip install {PIP_NAMES.get(top, top)}"
         return ""
     if isinstance(e, SyntaxError):
@@ -102,6 +102,21 @@ def environment_fix(e: BaseException, root: str | None = None) -> str:
     return ""
 
 
+def own_module(root: str | None, top: str, depth: int = 3) -> str:
+    """The submission's own file a failed ``import top`` meant ('common/functions.py' for ``from functions import
+    *`` inside common/layers.py: a sibling imported as a top-level module), '' when it has none."""
+    if not root:
+        return ""
+    base = root.rstrip(os.sep).count(os.sep)
+    for dirpath, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        if dirpath.count(os.sep) - base >= depth:
+            dirs[:] = []
+        if top + ".py" in names and dirpath != root:
+            return os.path.relpath(os.path.join(dirpath, top + ".py"), root)
+    return ""
+
+
 def where_in(e: BaseException, root: str) -> tuple[str, int | None]:
     """(file relative to the submission, line) where ``e`` happened in the submission's own code."""
     if isinstance(e, SyntaxError) and e.filename:
@@ -122,5 +137,9 @@ def load_problem(e: BaseException, root: str, path: str) -> dict:
     own = os.path.relpath(path, root)
     at = f"{rel} line {line}" if line else rel
     head = at if rel == own else f"{own} fails to import: {at}"
+    mine = own_module(root, e.name.split(".")[0]) if isinstance(e, ModuleNotFoundError) and e.name and not fix else ""
+    if mine:  # the student's own file, imported under another name
+        text += (f" (the submission has {mine}: import it as {mine[:-3].replace(os.sep, '.')}, the way the grader "
+                 f"and the course's scripts import the package)")
     return {"status": "environment" if fix else "error", "file": rel, "line": line,
             "message": f"{head}: {text}" + (f" [{fix}]" if fix else ""), "fix": fix}

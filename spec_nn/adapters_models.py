@@ -30,7 +30,7 @@ import inspect
 
 import numpy as np
 
-from .adapters import MANIFEST_TABLE, Adapter, Missing, WrongType, arr
+from .adapters import MANIFEST_TABLE, Adapter, Missing, WrongType, arr, train_keyword
 
 MODELS = ("two_layer_net", "fc_net", "conv_net")
 RESEED = 12345   # the global RNG before every train-mode call: the book's Dropout draws the same mask each time
@@ -98,7 +98,8 @@ class BookHandle(Handle):
         return y
 
     def _train_kw(self, fn, train):
-        return {"train_flg": train} if "train_flg" in params_of(fn) else {}
+        flag = train_keyword(fn)
+        return {flag: train} if flag else {}
 
     def loss(self, X, y):
         np.random.seed(RESEED)

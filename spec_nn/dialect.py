@@ -62,6 +62,7 @@ BUILTIN = ("book", "cs231n")
 # The registered builders ``adapter = "dialect.name"`` may name: module adapters_<dialect>.py, dict ESCAPES there.
 ESCAPE_MODULES = {"book": "adapters_book", "cs231n": "adapters_cs231n"}
 DIALECT_KEYS = {"dialect", "modules", "core", "models", "reseed", "inputs", "components", "path", "compat",
+                "class_suffix", "keyword_aliases",
                 "function_suffix"}
 ENTRY_KEYS = {"forward", "backward", "backward_style", "args", "class", "init", "init_args", "grads",
               "grads_fallback", "grad_returns", "param", "layout", "dout", "optimizer", "alternatives", "entries",

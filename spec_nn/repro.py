@@ -176,11 +176,16 @@ def _body(style, name, component, case, want_bwd, options, root, api, manifest):
     return None
 
 
+def _api_name(api: str, prefix: str) -> str:
+    """The class name an api string gives ("common.layers.AffineLayer" -> "AffineLayer"), '' for another prefix."""
+    return api[len(prefix):].split()[0].split(";")[0] if api.startswith(prefix) else ""
+
+
 def _book(name, component, case, c, want_bwd, root, api, entry):
     from .adapters_book import edition_of as _edition_of
     from .adapters import case_labels, conv_hp, dropout_ratio, is_train, optimizer_kwargs, pool_hp
     if name in BOOK_OPT:
-        cls = BOOK_OPT[name]
+        cls = _api_name(api, "common.optimizer.") or BOOK_OPT[name]
         pname = next(iter(case.arrays), None) or next(k for k, v in case.consts.items() if k not in ("grads",))
         gname = next(k for k in ("grads", "g", "gs", "dws") if k in case.consts or k in case.arrays)
         lst = _list_form(root, cls)
@@ -218,7 +223,7 @@ def _book(name, component, case, c, want_bwd, root, api, entry):
         return lines
     if name not in BOOK_LAYERS:
         return None
-    cls = BOOK_LAYERS[name]
+    cls = _api_name(api, "common.layers.") or BOOK_LAYERS[name]
     grads = []
     if name == "affine":
         w = "W" if "W" in case.arrays else "w"

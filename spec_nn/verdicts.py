@@ -252,9 +252,14 @@ def finish_component(entry: dict, status_of: dict, comp, *, counted: bool, optio
     failing = [d for d in comp.built_from if status_of.get(d) in ("fail", "error", "not_implemented")]
     if failing:
         entry["blocked_by"] = failing
-        entry["note"] = (f"{', '.join(failing)} {'fails' if len(failing) == 1 else 'fail'} too: fix "
-                         f"{'it' if len(failing) == 1 else 'them'} first ({comp.name} is built from "
-                         f"{', '.join(comp.built_from)})")
+        one = len(failing) == 1
+        if comp.kind == "model":  # a network uses its optional parts (dropout, the norms) in some configs only
+            entry["note"] = (f"{', '.join(failing)} {'fails' if one else 'fail'} too: where {comp.name} uses "
+                             f"{'it' if one else 'them'}, fix {'it' if one else 'them'} first ({comp.name} can be "
+                             f"built from {', '.join(comp.built_from)})")
+        else:
+            entry["note"] = (f"{', '.join(failing)} {'fails' if one else 'fail'} too: fix {'it' if one else 'them'} "
+                             f"first ({comp.name} is built from {', '.join(comp.built_from)})")
 
 
 def score(results: list[dict], rub) -> dict:

@@ -21,6 +21,13 @@ class Fake:
             return _callable
         return None
 
+    def lookup(self, mod, name):
+        found = self.attr(mod, name)
+        return (name, found) if found is not None else (None, None)
+
+    def name_of(self, mod, name):
+        return name
+
 
 BOOK2 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "book2_tree")
 

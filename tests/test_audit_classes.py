@@ -478,3 +478,106 @@ def test_a_book2_gradient_kept_outside_grads_gets_a_hint(tmp_path, capsys):
     print_summary(res)
     assert "optimizers read layer.grads" in capsys.readouterr().out
     assert "optimizers read layer.grads" in to_html(res)
+
+
+# -- the second audit's classes (four more trees, docs/real_code_audit.md "Second audit") -------------------
+
+OWN_NAMES_OPTIMIZER = '''
+class SGD:
+    def __init__(self, learning_rate=0.01):            # the book's lr, spelt out
+        self.learning_rate = learning_rate
+
+    def update(self, params, grads):
+        for k in params:
+            params[k] -= self.learning_rate * grads[k]
+
+
+class RMSProp:                                         # the book's RMSprop, other capitals
+    def __init__(self, learning_rate=0.01, decay_rate=0.99):
+        self.lr, self.decay_rate, self.h = learning_rate, decay_rate, None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = {k: np.zeros_like(v) for k, v in params.items()}
+        for k in params:
+            self.h[k] *= self.decay_rate
+            self.h[k] += (1 - self.decay_rate) * grads[k] * grads[k]
+            params[k] -= self.lr * grads[k] / (np.sqrt(self.h[k]) + 1e-7)
+'''
+OWN_NAMES_LAYERS = '''
+class AffineLayer:                                     # the book's Affine with a suffix
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)
+        return self.x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
+        return (dout @ self.W.T).reshape(self.shape)
+
+
+class Dropout:
+    def __init__(self, dropout_ratio=0.5):
+        self.dropout_ratio = dropout_ratio
+
+    def forward(self, x, train_flag=True):             # the book's train_flg, spelt out
+        if train_flag:
+            self.mask = np.random.rand(*x.shape) > self.dropout_ratio
+            return x * self.mask
+        return x * (1.0 - self.dropout_ratio)
+
+    def backward(self, dout):
+        return dout * self.mask
+'''
+OWN_NAMES_FUNCTIONS = '''
+def mean_squared_error(y, t):                          # the book's name for it before 2019
+    return 0.5 * np.sum((y - t) ** 2)
+
+
+def cross_entropy_error(y, t):
+    if y.ndim == 1:
+        t, y = t.reshape(1, t.size), y.reshape(1, y.size)
+    if t.size == y.size:
+        t = t.argmax(axis=1)
+    return -np.sum(np.log(y[np.arange(y.shape[0]), t] + 1e-10)) / y.shape[0]   # a guard of 1e-10
+'''
+
+
+def test_the_names_and_guards_real_book_trees_use(tmp_path):
+    """A book optimizer taking learning_rate, RMSProp for RMSprop, AffineLayer for Affine, mean_squared_error for
+    sum_squared_error, a dropout flag spelt train_flag (eval mode reached) and a log guard of 1e-10: all
+    graded, all correct."""
+    root = tree(tmp_path, {"optimizer": OWN_NAMES_OPTIMIZER, "layers": OWN_NAMES_LAYERS,
+                           "functions": OWN_NAMES_FUNCTIONS})
+    names = ["sgd", "rmsprop", "affine", "dropout", "sum_squared_error", "cross_entropy"]
+    res = grade_submission(root, style="book", components=names, **FAST)
+    for n in names:
+        c, props = graded(res, n)
+        assert c["status"] == "pass", (n, c["api"], {k: props[k]["message"] for k in bad(props)})
+    assert graded(res, "rmsprop")[0]["api"].endswith("RMSProp")
+    assert graded(res, "affine")[0]["api"].endswith("AffineLayer")
+    assert graded(res, "sum_squared_error")[0]["api"].endswith("mean_squared_error")
+
+
+SIBLING_IMPORT_LAYERS = '''
+from functions import *            # common/functions.py imported as a top-level module
+
+
+class Affine:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+'''
+
+
+def test_a_sibling_imported_as_a_top_level_module_is_the_students_error(tmp_path):
+    """Not "pip install functions": the submission has common/functions.py; and a component the failed file
+    does not define at all (no class Convolution there) is missing, not an error."""
+    root = tree(tmp_path, {"layers": SIBLING_IMPORT_LAYERS, "functions": "def relu(x):\n    return np.maximum(x, 0)\n"})
+    res = grade_submission(root, style="book", components=["affine", "conv2d"], **FAST)
+    affine, _ = graded(res, "affine")
+    assert affine["status"] == "error" and "pip install" not in affine["message"], affine["message"]
+    assert "the submission has common/functions.py" in affine["message"]
+    assert graded(res, "conv2d")[0]["status"] == "missing"

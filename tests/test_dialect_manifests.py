@@ -17,7 +17,9 @@ EXAMPLES = os.path.join(os.path.dirname(HERE), "examples")
 
 def test_the_manifest_built_tables_match_the_python_tables_they_replaced():
     """api strings, availability (every name, one file, one name) and files of every component; core, fixed,
-    cases, accept and entries: as recorded from adapters_book.TABLE / adapters_cs231n.TABLE before the change."""
+    cases, accept and entries: as recorded from adapters_book.TABLE / adapters_cs231n.TABLE before the change
+    (re-taken when the book dialect gained class_suffix "Layer" and mean_squared_error: every earlier entry
+    of the record was unchanged, only the new names' entries were added)."""
     import importlib.util
     spec = importlib.util.spec_from_file_location("dialect_fingerprint", os.path.join(HERE, "dialect_fingerprint.py"))
     dialect_fingerprint = importlib.util.module_from_spec(spec)
@@ -69,17 +71,17 @@ def _copy_book(tmp_path, edit_code, edit_manifest):
 
 
 def test_a_copied_and_edited_book_manifest_grades_the_course_variant(tmp_path):
-    """The course calls its ReLU layer ``ReLU``: the built-in book dialect falls back to the functions; the
+    """The course calls its ReLU layer ``Rectifier``: the built-in book dialect falls back to the functions; the
     copied manifest with one name changed grades the course's class."""
-    root = _copy_book(tmp_path, lambda s: s.replace("class Relu:", "class ReLU:"),
-                      lambda s: s.replace('{class = "layers:Relu"}', '{class = "layers:ReLU"}'))
+    root = _copy_book(tmp_path, lambda s: s.replace("class Relu:", "class Rectifier:"),
+                      lambda s: s.replace('{class = "layers:Relu"}', '{class = "layers:Rectifier"}'))
     as_book = grade_submission(str(root), style="book", components=["relu"], profile="ci", max_examples=10)
     as_manifest = grade_submission(str(root / "spec_nn.toml"), components=["relu"], profile="ci", max_examples=10)
     assert as_manifest["style"] == "manifest"
     [book_relu] = [c for c in as_book["components"] if c["name"] == "relu"]
     [mine] = [c for c in as_manifest["components"] if c["name"] == "relu"]
     assert not book_relu["api"].startswith("common.layers.")
-    assert mine["api"].startswith("common.layers.ReLU"), mine["api"]
+    assert mine["api"].startswith("common.layers.Rectifier"), mine["api"]
     assert mine["status"] == "pass", [(p["id"], p["status"], p["message"]) for p in mine["properties"]]
 
 
@@ -122,8 +124,8 @@ def test_a_course_manifest_outside_the_students_trees(tmp_path, capsys):
     """`--manifest F` reads a student's directory with the course's edited dialect (kept out of the students'
     trees); a spec_nn.toml inside a tree is detected before its common/ (it says how the tree is read)."""
     from spec_nn.cli import main
-    root = _copy_book(tmp_path, lambda s: s.replace("class Relu:", "class ReLU:"),
-                      lambda s: s.replace('{class = "layers:Relu"}', '{class = "layers:ReLU"}'))
+    root = _copy_book(tmp_path, lambda s: s.replace("class Relu:", "class Rectifier:"),
+                      lambda s: s.replace('{class = "layers:Relu"}', '{class = "layers:Rectifier"}'))
     course = tmp_path / "course.toml"
     os.replace(root / "spec_nn.toml", course)
     out = tmp_path / "r.json"
@@ -132,7 +134,7 @@ def test_a_course_manifest_outside_the_students_trees(tmp_path, capsys):
     import json
     res = json.loads(out.read_text())
     [relu] = [c for c in res["components"] if c["name"] == "relu"]
-    assert res["style"] == "manifest" and relu["api"].startswith("common.layers.ReLU") and relu["status"] == "pass"
+    assert res["style"] == "manifest" and relu["api"].startswith("common.layers.Rectifier") and relu["status"] == "pass"
     assert main(["grade", str(root), "--manifest", str(tmp_path / "nope.toml")]) == 2
     assert "--manifest" in capsys.readouterr().err
     shutil.copy(course, root / "spec_nn.toml")
@@ -142,8 +144,8 @@ def test_a_course_manifest_outside_the_students_trees(tmp_path, capsys):
 def test_grade_class_reads_every_submission_with_the_course_manifest(tmp_path):
     import csv
     from spec_nn.cli import main
-    root = _copy_book(tmp_path, lambda s: s.replace("class Relu:", "class ReLU:"),
-                      lambda s: s.replace('{class = "layers:Relu"}', '{class = "layers:ReLU"}'))
+    root = _copy_book(tmp_path, lambda s: s.replace("class Relu:", "class Rectifier:"),
+                      lambda s: s.replace('{class = "layers:Relu"}', '{class = "layers:Rectifier"}'))
     course = tmp_path / "course.toml"
     os.replace(root / "spec_nn.toml", course)
     klass = tmp_path / "class"
@@ -157,4 +159,4 @@ def test_grade_class_reads_every_submission_with_the_course_manifest(tmp_path):
     import json
     res = json.loads((out / "students" / "alice.json").read_text())
     [relu] = [c for c in res["components"] if c["name"] == "relu"]
-    assert relu["api"].startswith("common.layers.ReLU"), relu["api"]   # the course's class, not functions.relu
+    assert relu["api"].startswith("common.layers.Rectifier"), relu["api"]   # the course's class, not functions.relu

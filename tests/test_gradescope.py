@@ -114,16 +114,16 @@ def test_prepare_finds_the_tree_at_any_depth_or_builds_it(tmp_path):
 
 def test_a_bundle_with_the_courses_own_dialect_manifest(tmp_path):
     """--manifest: the course's edited copy of a built-in dialect travels in the bundle and reads every
-    upload (here: the course's ReLU class, which the built-in book dialect does not know)."""
+    upload (here: the course's Rectifier class, which the built-in book dialect does not know)."""
     from spec_nn import dialect
     course = tmp_path / "course.toml"
-    course.write_text(open(dialect.path_of("book")).read().replace('{class = "layers:Relu"}', '{class = "layers:ReLU"}'))
+    course.write_text(open(dialect.path_of("book")).read().replace('{class = "layers:Relu"}', '{class = "layers:Rectifier"}'))
     z = tmp_path / "autograder.zip"
     build(str(z), components=["relu"], max_examples=3, manifest=str(course))
     d = os.path.join(EXAMPLES, "book_correct", "common")
     files = {f: open(os.path.join(d, f)).read() for f in os.listdir(d) if f.endswith(".py")}
-    files["layers.py"] = files["layers.py"].replace("class Relu:", "class ReLU:")
-    files["functions.py"] = files["functions.py"].replace("def relu(x):", "def _relu_unused(x):")  # only ReLU
+    files["layers.py"] = files["layers.py"].replace("class Relu:", "class Rectifier:")
+    files["functions.py"] = files["functions.py"].replace("def relu(x):", "def _relu_unused(x):")  # only Rectifier
     r = run_bundle(z, tmp_path, {os.path.join("common", k): v for k, v in files.items()})
     [t] = [t for t in r["tests"] if t["name"].startswith("relu::forward_matches_reference")]
     assert t["status"] == "passed" and r["score"] == sum(x["max_score"] for x in r["tests"]) > 0, r

@@ -67,7 +67,8 @@ def test_syntax_error_in_optimizer_does_not_zero_the_layers(tmp_path):
     (b"import cv2_not_installed_anywhere\n", "pip install"),
 ])
 def test_environment_faults_name_the_fix(tmp_path, source, fix):
-    sub = tree(tmp_path, "book_correct", {"common/functions.py": lambda b: source})
+    # the book's functions.py with the fault added (its step_function is still defined in the file)
+    sub = tree(tmp_path, "book_correct", {"common/functions.py": lambda b: b + b"\n" + source})
     res = grade_submission(sub, components=["step", "relu", "sgd"], **FAST)
     comps = by_name(res)
     assert comps["step"]["status"] == "environment" and fix in comps["step"]["message"], comps["step"]
