@@ -96,13 +96,13 @@ class Relu:
 
 def test_plugin_file_that_does_not_import(pytester):
     # its components fail with the one line, no traceback; the other files' components are graded
-    pytester.makepyfile(**{"sub/common/functions.py": "def sigmoid(x:\n",
+    pytester.makepyfile(**{"sub/common/functions.py": "def identity_function(x):\n    return x\n\n\ndef sigmoid(x:\n",
                            "sub/common/layers.py": BOOK_RELU})
     r = pytester.runpytest("-p", "no:cacheprovider", "--spec-nn-submission", "sub", "--spec-nn-components",
                            "identity,relu", "--spec-nn-max-examples", "3")
     out = r.parseoutcomes()
     assert out["failed"] == 7, r.stdout.str()  # identity's properties
-    r.stdout.fnmatch_lines(["identity::forward_matches_reference error: common/functions.py line 1: SyntaxError: *"])
+    r.stdout.fnmatch_lines(["identity::forward_matches_reference error: common/functions.py line 5: SyntaxError: *"])
     assert "Traceback" not in r.stdout.str()
     assert out["passed"] == 8 and not [ln for ln in r.stdout.lines if ln.startswith("FAILED") and "relu::" in ln]
 
