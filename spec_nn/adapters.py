@@ -601,18 +601,24 @@ def entries_in(api: str) -> tuple:
 _DIALECT_FACTORIES: dict = {}
 
 
+def keywords_taken(factory, kw: dict) -> dict:
+    """The keywords of ``kw`` that ``factory`` takes (all of them when it takes ``**kwargs``): a dialect's or a
+    manifest entry's case keywords reach only the case factories that know them."""
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        params = {}
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    return {k: v for k, v in kw.items() if takes_all or k in params}
+
+
 def _with_keywords(factory, kw: dict, entries: tuple, fixed: dict):
     """``factory`` called with the keywords it takes from ``kw``, drawing hp ``entry`` among ``entries`` and with
     the hyper-parameters ``fixed`` overrides (where the case has them); one object per distinct call, so that
     strategies built from it are cached across gradings."""
     if factory is None:
         return None
-    try:
-        params = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        params = {}
-    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    use = {k: v for k, v in kw.items() if takes_all or k in params}
+    use = keywords_taken(factory, kw)
     if not use and not entries and not fixed:
         return factory
     key = (factory, tuple(sorted(use.items())), entries, tuple(sorted(fixed.items())))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .adapters import keywords_taken
 from .vocabulary import BACKWARD_STYLES, LAYOUTS, MODE_BY, PROTOCOLS, RESTRICT, labels_as, layout_kind
 
 
@@ -58,7 +59,6 @@ def for_entry(comp, entry: dict, accept=None):
     drawn case mapped by :func:`restrict_case`, backward-calling properties drawn in the ``backward_modes``
     only, and the entry's ``accept`` under the rubric's.  Runs in the grading process."""
     import dataclasses
-    import inspect
     restrict = dict(entry.get("restrict") or {})
     fixed = dict(entry.get("fixed") or {})
     kw = dict(entry.get("cases") or {})
@@ -77,11 +77,7 @@ def for_entry(comp, entry: dict, accept=None):
     def wrap(factory, backward_prop):
         if factory is None:
             return None
-        try:
-            params = inspect.signature(factory).parameters
-        except (TypeError, ValueError):
-            params = {}
-        use = {k: v for k, v in kw.items() if k in params}
+        use = keywords_taken(factory, kw)
 
         def cases(**k2):
             return factory(**k2, **use).map(lambda c: restrict_case(c, restrict, fixed, train_only and backward_prop))
