@@ -21,6 +21,7 @@ import time
 import urllib.parse
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from .errors import check_interrupt
 from .reports import atomic_write
 from .sandbox import DEFAULT_MEMORY_MB, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT
 
@@ -294,6 +295,7 @@ def grade_class(root: str, out_dir: str, *, workers: int | None = None, schedule
             workers = workers or max(1, os.cpu_count() or 1)
             if workers == 1:
                 for s in todo:
+                    check_interrupt()
                     try:
                         grade_one(s, result_path(out_dir, s), options)
                     except Exception as e:  # noqa: BLE001
@@ -304,6 +306,7 @@ def grade_class(root: str, out_dir: str, *, workers: int | None = None, schedule
                 try:
                     futs = {pool.submit(grade_one, s, result_path(out_dir, s), options): s for s in todo}
                     for f in as_completed(futs):
+                        check_interrupt()  # a Ctrl-C Python swallowed on the way (a gc callback)
                         try:
                             f.result()
                         except Exception as e:  # noqa: BLE001 - e.g. BrokenProcessPool

@@ -84,13 +84,34 @@ def main(argv=None) -> int:
     if getattr(args, "_unavailable", None):
         print(f"spec-nn: {args._unavailable}", file=sys.stderr)
         return 2
+    from .errors import INTERRUPTED
+    INTERRUPTED[0] = False
+    hook = sys.unraisablehook
+    if own:
+        signal.signal(signal.SIGINT, _interrupt)
+        sys.unraisablehook = lambda u: None if issubclass(u.exc_type, KeyboardInterrupt) else hook(u)
     try:
-        return int(args._run(args) or 0)
+        rc = int(args._run(args) or 0)
+        if INTERRUPTED[0]:  # raised where Python could not deliver it (a gc callback): stop all the same
+            raise KeyboardInterrupt
+        return rc
     except BrokenPipeError:  # output piped into head & co.
         return 0
     except KeyboardInterrupt:
         print("spec-nn: interrupted", file=sys.stderr)
         return 130
+    finally:
+        INTERRUPTED[0] = False  # handled: a caller that goes on (a test, an embedding program) is not stopped
+        if own:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            sys.unraisablehook = hook
+
+
+def _interrupt(signum, frame):
+    """Ctrl-C while running: remembered (spec_nn.errors.INTERRUPTED), then the usual KeyboardInterrupt."""
+    from .errors import INTERRUPTED
+    INTERRUPTED[0] = True
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -78,3 +78,15 @@ def invalid(name: str, value: Any, why: str, fix: str = "") -> InvalidArgument:
     if fix:
         msg += f"; {fix}"
     return InvalidArgument(msg)
+
+
+# Ctrl-C: the CLI's SIGINT handler sets this before raising KeyboardInterrupt.  Python swallows an exception
+# raised inside a garbage-collector callback (Hypothesis installs one), so the drivers also look at the flag
+# between properties (check_interrupt) and the CLI at the end: an interrupt is never lost.
+INTERRUPTED = [False]
+
+
+def check_interrupt() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C was pressed and its exception was swallowed on the way."""
+    if INTERRUPTED[0]:
+        raise KeyboardInterrupt

@@ -26,7 +26,7 @@ from . import notebook
 from . import rubric as rubric_mod
 from .adapters import dialect_data, dialect_property_names, fixed_hp, for_dialect
 from .record import Case
-from .errors import InvalidArgument
+from .errors import InvalidArgument, check_interrupt
 from .runner import Verdict, check_property
 from .verdicts import (_Recorder, add_trace, backward_not_computing, component_status, finish_component,  # noqa: F401
                        group_causes, not_computing, score, student_frames, verdict_record)
@@ -301,6 +301,7 @@ def grade_properties(comp, session, style, root, has_bwd, rub, seed, profile, ma
         verdicts = []
         hung = None
         for prop in (props or comp.property_names):
+            check_interrupt()  # a Ctrl-C swallowed inside a gc callback still stops the grading here
             if hung is not None:  # do not wait for the time limit once per property
                 verdicts.append(Verdict(comp.name, prop, impl.backend, dtype, "error", info={"kind": "timeout"},
                                         message=f"timeout: not run, {hung} timed out before", example=None))

@@ -171,3 +171,25 @@ def test_student_card_summary_first_failing_first_and_nothing_overflows(tmp_path
     shot = tmp_path / "card.png"
     r = subprocess.run(flags + [f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and shot.stat().st_size > 10_000
+
+
+def test_an_interrupt_python_swallowed_still_stops_with_130(monkeypatch, capsys):
+    """Ctrl-C inside a garbage-collector callback (Hypothesis installs one) is swallowed by Python ("Exception
+    ignored in ..."): the CLI's handler has remembered it, so the command still exits 130, without a traceback,
+    and a grading stops at the next property (spec_nn.errors.check_interrupt)."""
+    from spec_nn import cli, errors, grading
+
+    def run_swallowing(args):
+        try:
+            cli._interrupt(signal.SIGINT, None)  # what Ctrl-C calls
+        except KeyboardInterrupt:
+            pass  # lost, as in a gc callback
+        with pytest.raises(KeyboardInterrupt):
+            errors.check_interrupt()
+        return 0
+    monkeypatch.setattr(grading, "run", run_swallowing)
+    assert cli.main(["grade", os.path.join(EXAMPLES, "book_correct")]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "Traceback" not in err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert errors.INTERRUPTED == [False]  # and the flag: what runs next in this process is not stopped
