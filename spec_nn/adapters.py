@@ -275,10 +275,15 @@ class Submission:
             found = getattr(extra, name, None)
             if found is not None and getattr(found, "__module__", extra.__name__) == extra.__name__:
                 return name, found
-        low = name.lower()
-        hits = [(a, getattr(f, a)) for f in ([m] if m is not None else []) + list(self.extras) for a in vars(f)
-                if a.lower() == low and getattr(getattr(f, a), "__module__", f.__name__) == f.__name__]
-        return hits[0] if len(hits) == 1 else (None, None)
+        # The scan over every name of the files runs once per (file, spelling): adapters with alternatives ask
+        # for an absent name on every call (the layer class before the function), and the files do not change.
+        spellings = self.__dict__.setdefault("_spellings", {})
+        key = (mod, name.lower())
+        if key not in spellings:
+            hits = [(a, getattr(f, a)) for f in ([m] if m is not None else []) + list(self.extras) for a in vars(f)
+                    if a.lower() == key[1] and getattr(getattr(f, a), "__module__", f.__name__) == f.__name__]
+            spellings[key] = hits[0] if len(hits) == 1 else (None, None)
+        return spellings[key]
 
     def table(self):
         return self.dialect.table if self.dialect is not None else MANIFEST_TABLE
@@ -299,17 +304,25 @@ class Submission:
         names = adapter_names(ad, mod)
         if not path or not names:
             return True
-        folder = os.path.dirname(path)
         pattern = re.compile("|".join(rf"^\s*(class|def)\s+{re.escape(n)}\b|^\s*{re.escape(n)}\s*=" for n in names),
                              re.M | re.I)
-        for f in [path] + sorted(os.path.join(folder, x) for x in os.listdir(folder) if x.endswith(".py")):
+        texts = self._package_sources(os.path.dirname(path))
+        return texts is None or any(pattern.search(t) for t in texts)
+
+    def _package_sources(self, folder) -> list | None:
+        """The text of every .py file in ``folder``, read once per submission (None when one cannot be read)."""
+        cache = self.__dict__.setdefault("_sources", {})
+        if folder not in cache:
+            texts = []
             try:
-                with open(f, encoding="utf-8", errors="replace") as fh:
-                    if pattern.search(fh.read(2_000_000)):
-                        return True
+                for x in sorted(os.listdir(folder)):
+                    if x.endswith(".py"):
+                        with open(os.path.join(folder, x), encoding="utf-8", errors="replace") as fh:
+                            texts.append(fh.read(2_000_000))
             except OSError:
-                return True
-        return False
+                texts = None
+            cache[folder] = texts
+        return cache[folder]
 
     def describe(self) -> dict:
         """{component: {"forward", "backward", "api", "core", "problem"}} for what this submission implements
@@ -421,13 +434,19 @@ class Adapter:
 TRAIN_FLAGS = ("train_flg", "train_flag", "train", "training", "is_train", "is_training", "train_mode")
 
 
-def train_keyword(fn) -> str:
-    """The name under which ``fn`` takes the book's train flag ('' if it takes none of TRAIN_FLAGS)."""
+def train_keyword(fn, after: int | None = None) -> str:
+    """The name under which ``fn`` takes the book's train flag: one of TRAIN_FLAGS, else (``after`` given: the
+    number of positional arguments passed) the one boolean-defaulted parameter after them; '' if none."""
     try:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return ""
-    return next((n for n in TRAIN_FLAGS if n in params), "")
+    flag = next((n for n in TRAIN_FLAGS if n in params), "")
+    if not flag and after is not None:
+        rest = [p for p in list(params.values())[after:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if len(rest) == 1 and isinstance(rest[0].default, bool):
+            flag = rest[0].name
+    return flag
 
 
 def dropout_ratio(c):

@@ -15,11 +15,10 @@ Runs inside the sandbox worker like spec_nn/adapters.py.
 """
 from __future__ import annotations
 
-import inspect
 
 import numpy as np
 
-from .adapters import TRAIN_FLAGS, Adapter, CaseView, arr, as_dict_grads, dropout_ratio, is_train
+from .adapters import Adapter, CaseView, arr, as_dict_grads, dropout_ratio, is_train, train_keyword
 from .dialect import grads_of
 
 
@@ -27,19 +26,8 @@ def call_forward(layer, *args, train=None):
     """``layer.forward(*args, train_flg=train)`` under whichever name the layer gives the flag; else the one
     boolean-defaulted parameter after ``args``; else ``forward(*args)``."""
     f = layer.forward
-    if train is not None:
-        try:
-            params = inspect.signature(f).parameters
-        except (TypeError, ValueError):
-            params = {}
-        flag = next((n for n in TRAIN_FLAGS if n in params), None)
-        if flag is None:
-            rest = [p for p in list(params.values())[len(args):] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-            if len(rest) == 1 and isinstance(rest[0].default, bool):
-                flag = rest[0].name
-        if flag is not None:
-            return f(*args, **{flag: train})
-    return f(*args)
+    flag = train_keyword(f, after=len(args)) if train is not None else ""
+    return f(*args, **{flag: train}) if flag else f(*args)
 
 
 def _bn_layer(sub, c):

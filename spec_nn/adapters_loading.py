@@ -6,6 +6,7 @@ loader sets :data:`PY2_TREE` once per submission.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -102,6 +103,7 @@ def environment_fix(e: BaseException, root: str | None = None) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=64)  # environment_fix and load_problem both ask, for the same failed import
 def own_module(root: str | None, top: str, depth: int = 3) -> str:
     """The submission's own file a failed ``import top`` meant ('common/functions.py' for ``from functions import
     *`` inside common/layers.py: a sibling imported as a top-level module), '' when it has none."""

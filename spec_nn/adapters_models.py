@@ -168,26 +168,34 @@ class CsHandle(Handle):
         return arr(self.model.loss(X), "loss(X)")
 
 
-def book_labels(make, x_shape, classes: int):
-    """The label format a book model takes, found on a model of its own (``make()``; the graded one is never
-    called for this): index labels (N,) as chapters 6-7 feed them, else one-hot rows when only those work (ch05
-    trains on one-hot labels; the book's SoftmaxWithLoss takes both).  Returns ``one_hot`` for BookHandle: None
-    for index labels, the number of classes for one-hot."""
+_LABEL_FORMS: dict = {}  # (class, constructor keywords, input shape, classes) -> book_labels' answer
+
+
+def book_labels(cls, kw: dict, x_shape, classes: int):
+    """The label format a book model takes, found on a model of its own (``cls(**kw)``; the graded one is never
+    called for this), once per class and configuration: index labels (N,) as chapters 6-7 feed them, else one-hot
+    rows when only those work (ch05 trains on one-hot labels; the book's SoftmaxWithLoss takes both).  Returns
+    ``one_hot`` for BookHandle: None for index labels, the number of classes for one-hot."""
+    key = (cls, repr(sorted(kw.items())), tuple(x_shape), classes)
+    if key in _LABEL_FORMS:
+        return _LABEL_FORMS[key]
     state = np.random.get_state()
+    found = None
     try:
         x = np.random.default_rng(0).standard_normal((2,) + tuple(x_shape))
         y = np.arange(2) % classes
         for one_hot in (None, classes):
             try:
-                model = make()
                 t = np.eye(classes)[y] if one_hot else y
-                _scalar(model.loss(x, t), "loss")
-                return one_hot
+                _scalar(cls(**kw).loss(x, t), "loss")
+                found = one_hot
+                break
             except Exception:  # noqa: BLE001 - a model failing both ways is graded (and reported) as it is
                 continue
-        return None
     finally:
         np.random.set_state(state)
+    _LABEL_FORMS[key] = found
+    return found
 
 
 def _book_build(sub, comp, cfg):
@@ -202,7 +210,7 @@ def _book_build(sub, comp, cfg):
             if "weight_decay_lambda" not in params_of(cls):
                 raise Unsupported("TwoLayerNet takes no weight_decay_lambda (the book's ch05 form has no weight decay)")
             kw["weight_decay_lambda"] = reg
-        return BookHandle(cls(**kw), one_hot=book_labels(lambda: cls(**kw), (D,), C))
+        return BookHandle(cls(**kw), one_hot=book_labels(cls, kw, (D,), C))
     if comp == "fc_net":
         if norm == "layernorm":
             raise Unsupported("the book's networks have no layer norm")
@@ -216,7 +224,7 @@ def _book_build(sub, comp, cfg):
         if cls is ext:
             kw.update(use_dropout=bool(drop), dropout_ration=drop or 0.5, use_batchnorm=norm == "batchnorm")
         kw = _kw(cls, **kw)
-        return BookHandle(cls(**kw), one_hot=book_labels(lambda: cls(**kw), (D,), C))
+        return BookHandle(cls(**kw), one_hot=book_labels(cls, kw, (D,), C))
     cls = sub.attr("simple_convnet", "SimpleConvNet")
     if reg:
         raise Unsupported("SimpleConvNet takes no weight decay")
@@ -224,7 +232,7 @@ def _book_build(sub, comp, cfg):
     conv = {"filter_num": int(cfg["num_filters"]), "filter_size": fs, "pad": (fs - 1) // 2, "stride": 1}
     shape = tuple(int(v) for v in cfg["input_dim"])
     kw = _kw(cls, input_dim=shape, conv_param=conv, hidden_size=hd[0], output_size=C, weight_init_std=ws)
-    return BookHandle(cls(**kw), one_hot=book_labels(lambda: cls(**kw), shape, C))
+    return BookHandle(cls(**kw), one_hot=book_labels(cls, kw, shape, C))
 
 
 def _cs_fc_kwargs(cls, cfg):

@@ -18,7 +18,6 @@ import time
 import tomllib
 
 import dataclasses
-import re
 
 import numpy as np
 
@@ -29,7 +28,7 @@ from .record import Case
 from .errors import InvalidArgument, check_interrupt
 from .runner import Verdict, check_property
 from .verdicts import (_Recorder, add_trace, backward_not_computing, component_status, finish_component,  # noqa: F401
-                       group_causes, not_computing, score, student_frames, verdict_record)
+                       group_causes, not_computing, score, stale_grads_hint, student_frames, verdict_record)
 from .sandbox import (DEFAULT_MEMORY_MB, DEFAULT_SUBMISSION_TIMEOUT, DEFAULT_TIMEOUT, LoadError, Session,
                       SubmissionImpl)
 
@@ -429,26 +428,6 @@ def validate_options(*, components=None, dtype: str = "float64", timeout: float 
         current_profile(profile)
     except ValueError as e:
         raise UsageError(f"{e} (from --profile or $SPEC_NN_PROFILE)") from None
-
-
-ZERO_PARAM_GRAD = re.compile(r"^d(w|W|b|gamma|beta|a|alpha)(\[[^\]]*\])?=-?0(\.0*)?, but should be")
-
-
-def stale_grads_hint(entry: dict, style: str, root: str) -> str:
-    """A book 2 layer whose parameter gradient reads 0 where the reference's does not: book 2's optimizers read
-    ``layer.grads``, and the usual cause is a gradient computed into another attribute and never written there
-    (audit class D2).  A note beside the verdict, which stays as it is."""
-    if style != "book":
-        return ""
-    bad = [p for p in entry["properties"] if p["name"] == "backward_matches_reference" and p["status"] == "fail"
-           and ZERO_PARAM_GRAD.match(p.get("message", ""))]
-    if not bad:
-        return ""
-    from .adapters_book import edition_of
-    if edition_of(root) != 2:
-        return ""
-    return ("a parameter's gradient reads 0 where it should not: book 2's optimizers read layer.grads, so backward "
-            "must write into it in place (self.grads[0][...] = dW), not only into an attribute of its own")
 
 
 def grade_submission(path: str, *, style: str | None = None, components=None, rubric=None, seed: int = 0,

@@ -280,3 +280,23 @@ def score(results: list[dict], rub) -> dict:
                 earned += p.get("earned", 0.0)
                 p["in_total"] = True
     return {"earned": earned, "possible": possible}
+
+
+ZERO_PARAM_GRAD = re.compile(r"^d(w|W|b|gamma|beta|a|alpha)(\[[^\]]*\])?=-?0(\.0*)?, but should be")
+
+
+def stale_grads_hint(entry: dict, style: str, root: str) -> str:
+    """A book 2 layer whose parameter gradient reads 0 where the reference's does not: book 2's optimizers read
+    ``layer.grads``, and the usual cause is a gradient computed into another attribute and never written there
+    (audit class D2).  A note beside the verdict, which stays as it is."""
+    if style != "book":
+        return ""
+    bad = [p for p in entry["properties"] if p["name"] == "backward_matches_reference" and p["status"] == "fail"
+           and ZERO_PARAM_GRAD.match(p.get("message", ""))]
+    if not bad:
+        return ""
+    from .adapters_book import edition_of
+    if edition_of(root) != 2:
+        return ""
+    return ("a parameter's gradient reads 0 where it should not: book 2's optimizers read layer.grads, so backward "
+            "must write into it in place (self.grads[0][...] = dW), not only into an attribute of its own")
